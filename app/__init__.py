@@ -1,0 +1,41 @@
+"""The Microblog application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app.config import load_config
+from observability import flask_integration
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app: configuration, observability first, then extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    flask_integration.init_app(app)
+
+    from app import cli, extensions, models  # noqa: F401  (models register their tables)
+    from app.auth import bp as auth_bp
+    from app.errors import bp as errors_bp
+    from app.main import bp as main_bp
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(_migrations_dir()))
+    extensions.login.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.bootstrap.init_app(app)
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from app.config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"

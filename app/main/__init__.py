@@ -1,0 +1,7 @@
+"""The microblog itself: feed, explore, profiles, follows, health."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from app.main import routes  # noqa: E402,F401  (routes register on bp)

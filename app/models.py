@@ -1,0 +1,1 @@
+"""Database models (stub: the web-app issue fills it)."""

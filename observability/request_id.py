@@ -1,0 +1,44 @@
+"""Request IDs: which incoming ones we honour, how fresh ones look, how quoted ones match."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+# Crockford's base32: no I, L, O or U, so an ID read over the phone has one spelling.
+CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ACCEPTED = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_GROUPS, _GROUP_LEN = 3, 5  # 15 symbols x 5 bits = 75 random bits
+
+
+def is_acceptable(value: str | None) -> bool:
+    """Whether an incoming X-Request-ID may be used as it is."""
+    return value is not None and _ACCEPTED.fullmatch(value) is not None
+
+
+def new_request_id() -> str:
+    """A fresh ID like `7K3MQ-9XA2B-TR5WN`: 75 random bits, unique across hosts and processes."""
+    bits = secrets.randbits(_GROUPS * _GROUP_LEN * 5)
+    symbols = []
+    for _ in range(_GROUPS * _GROUP_LEN):
+        symbols.append(CROCKFORD_ALPHABET[bits & 31])
+        bits >>= 5
+    text = "".join(symbols)
+    return "-".join(text[i : i + _GROUP_LEN] for i in range(0, len(text), _GROUP_LEN))
+
+
+def choose_request_id(incoming: str | None) -> str:
+    """The incoming ID when acceptable, otherwise a fresh one (the bad value is dropped)."""
+    return incoming if incoming is not None and is_acceptable(incoming) else new_request_id()
+
+
+def normalize_request_id(quoted: str) -> str:
+    """Fold an ID as a person quoted it: case, dashes, spaces and O/0, I/L/1 confusions."""
+    compact = "".join(ch for ch in quoted.upper() if ch not in "- \t")
+    return compact.translate(_FOLD)
+
+
+def same_request_id(quoted: str, logged: str) -> bool:
+    """Whether a quoted ID names the logged one, under the folding rules."""
+    return normalize_request_id(quoted) == normalize_request_id(logged)

@@ -1,0 +1,58 @@
+"""Fixtures shared by every test: a safe configuration, an app on a real SQLite file, clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from app.config import ENV_KEYS
+from app.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's settings: no stray MAIL_SERVER can send a real email."""
+    for key in (*ENV_KEYS, "MICROBLOG_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict[str, Any]:
+    """The test configuration; tests adjust it before asking for `app`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
+        "LOG_DIR": str(tmp_path / "logs"),
+        "LOG_CONSOLE": False,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    """An app with a fresh schema in a real SQLite file."""
+    application = create_app(app_config)
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
