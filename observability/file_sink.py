@@ -1,0 +1,228 @@
+"""A rotating log file that several processes (gunicorn workers) can share without losing lines.
+
+Why not `logging.handlers.RotatingFileHandler`: each process decides on its own to rotate and
+renames the file under the others' feet, so lines land in files that are then overwritten or
+deleted, and buffered writes can tear. The design here:
+
+- Every process opens the file `O_WRONLY | O_APPEND | O_CREAT` and writes each record with ONE
+  `os.write`. POSIX appends to a regular file are atomic with respect to each other on Linux
+  (the inode lock serialises them), so lines never tear or interleave.
+- After a write, `lseek(fd, 0, SEEK_CUR)` gives the file's end (O_APPEND moved the offset
+  there): the size check costs one cheap syscall, no `stat`.
+- Past `max_bytes`, a process takes an exclusive `flock` on the sidecar `<file>.lock`, re-checks
+  under the lock that the path still names the file it was writing and that it is still too
+  big (another process may have rotated first), renames `.N-1 -> .N` … `file -> .1`, and bumps a
+  generation counter stored in the lock file, which every process has `mmap`ed.
+- Before each write a process compares the shared generation (a memory read, no syscall) with
+  the one it opened under, and reopens when they differ. A line written between that check and
+  someone's rotation lands, whole, in `.1`: nothing is lost or duplicated.
+- A file moved or deleted by someone else (logrotate, an operator) is noticed by a `stat` at
+  most every `reopen_check_seconds`, and at rotation time.
+- After `fork` the child reopens everything: a `flock` belongs to the open file description,
+  which the child would otherwise share with its parent (and then not exclude it).
+
+`backup_count == 0` keeps no history: at `max_bytes` the file is renamed away and deleted (a
+line another process is writing at that instant goes with it). `max_bytes == 0` never rotates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import mmap
+import os
+import struct
+import threading
+import time
+import weakref
+from pathlib import Path
+
+_GENERATION = struct.Struct("<Q")  # the lock file's first 8 bytes: the rotation counter
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+_FILE_MODE = 0o644
+
+_live_handlers: weakref.WeakSet[SafeRotatingFileHandler] = weakref.WeakSet()
+_fork_hook_lock = threading.Lock()
+_fork_hook_installed = False
+
+
+def _reopen_all_after_fork() -> None:
+    """In a forked child, give every live handler its own file descriptions."""
+    for handler in list(_live_handlers):
+        handler._after_fork()
+
+
+def _install_fork_hook() -> None:
+    """Register the after-fork hook once per interpreter, on first use (not at import)."""
+    global _fork_hook_installed  # a once-per-process flag is the point
+    with _fork_hook_lock:
+        if not _fork_hook_installed:
+            os.register_at_fork(after_in_child=_reopen_all_after_fork)
+            _fork_hook_installed = True
+
+
+class SafeRotatingFileHandler(logging.Handler):
+    """A size-rotating file handler that any number of processes may share."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        max_bytes: int,
+        backup_count: int,
+        *,
+        reopen_check_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if max_bytes < 0 or backup_count < 0:
+            raise ValueError("max_bytes and backup_count must be >= 0")
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.backup_count = backup_count
+        self.reopen_check_seconds = reopen_check_seconds
+        self._fd = -1
+        self._lock_fd = -1
+        self._shared: mmap.mmap | None = None
+        self._generation = 0
+        self._identity: tuple[int, int] = (0, 0)
+        self._next_identity_check = 0.0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._open_lock_file()
+        self._open_log_file()
+        _install_fork_hook()
+        _live_handlers.add(self)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Append one formatted record as one line, in one `os.write`."""
+        try:
+            data = (self.format(record) + "\n").encode("utf-8")
+            self._write(data)
+        except Exception:
+            self.handleError(record)
+
+    def _write(self, data: bytes) -> None:
+        if self._fd < 0:
+            raise ValueError(f"write to closed log file {self.path}")
+        if self._shared_generation() != self._generation:
+            self._open_log_file()
+        elif time.monotonic() >= self._next_identity_check:
+            self._reopen_if_moved()
+        written = os.write(self._fd, data)
+        if written != len(data):
+            # Only a full disk or a signal gets here; the tail still goes out rather than vanish.
+            os.write(self._fd, data[written:])
+        if self.max_bytes and os.lseek(self._fd, 0, os.SEEK_CUR) >= self.max_bytes:
+            self._rotate()
+
+    # -- rotation ------------------------------------------------------------------------
+
+    def _rotate(self) -> None:
+        """Rotate under the cross-process lock unless another process already did."""
+        with self._exclusive():
+            current = self._path_identity_and_size()
+            if (
+                current is not None
+                and current[0] == self._identity
+                and current[1] >= self.max_bytes
+            ):
+                self._shift_backups()
+                self._bump_generation()
+            self._open_log_file()
+
+    def _shift_backups(self) -> None:
+        """`.N-1 -> .N`, …, `file -> .1`; with no backups, the file is removed."""
+        if self.backup_count == 0:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            return
+        for index in range(self.backup_count - 1, 0, -1):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self._backup(index), self._backup(index + 1))
+        os.replace(self.path, self._backup(1))
+
+    def _backup(self, index: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{index}")
+
+    # -- the shared lock file and generation ---------------------------------------------
+
+    @contextlib.contextmanager
+    def _exclusive(self):  # type: ignore[no-untyped-def]
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _open_lock_file(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        if os.fstat(self._lock_fd).st_size < _GENERATION.size:
+            with self._exclusive():  # two first-comers must not both zero a live counter
+                if os.fstat(self._lock_fd).st_size < _GENERATION.size:
+                    os.ftruncate(self._lock_fd, _GENERATION.size)
+        self._shared = mmap.mmap(self._lock_fd, _GENERATION.size, mmap.MAP_SHARED)
+
+    def _shared_generation(self) -> int:
+        assert self._shared is not None
+        return int(_GENERATION.unpack_from(self._shared, 0)[0])
+
+    def _bump_generation(self) -> None:
+        assert self._shared is not None
+        _GENERATION.pack_into(self._shared, 0, self._shared_generation() + 1)
+
+    # -- opening and identity ------------------------------------------------------------
+
+    def _open_log_file(self) -> None:
+        """(Re)open the path, recording the generation read BEFORE opening (never newer)."""
+        generation = self._shared_generation()
+        fd = os.open(self.path, _OPEN_FLAGS, _FILE_MODE)
+        old, self._fd = self._fd, fd
+        if old >= 0:
+            os.close(old)
+        stat = os.fstat(fd)
+        self._identity = (stat.st_dev, stat.st_ino)
+        self._generation = generation
+        self._next_identity_check = time.monotonic() + self.reopen_check_seconds
+
+    def _path_identity_and_size(self) -> tuple[tuple[int, int], int] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (stat.st_dev, stat.st_ino), stat.st_size
+
+    def _reopen_if_moved(self) -> None:
+        """Follow the path when someone else moved or deleted the file we write."""
+        current = self._path_identity_and_size()
+        if current is None or current[0] != self._identity:
+            self._open_log_file()
+        else:
+            self._next_identity_check = time.monotonic() + self.reopen_check_seconds
+
+    def _after_fork(self) -> None:
+        """Child side of fork: new file descriptions, so `flock` excludes the parent too."""
+        if self._fd < 0:
+            return
+        if self._shared is not None:
+            self._shared.close()
+        os.close(self._lock_fd)
+        self._open_lock_file()
+        self._open_log_file()
+
+    def close(self) -> None:
+        """Release the file, the lock file and the shared mapping."""
+        with self.lock if self.lock else contextlib.nullcontext():
+            _live_handlers.discard(self)
+            if self._shared is not None:
+                self._shared.close()
+                self._shared = None
+            for fd in (self._fd, self._lock_fd):
+                if fd >= 0:
+                    os.close(fd)
+            self._fd = self._lock_fd = -1
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path} ({logging.getLevelName(self.level)})>"
