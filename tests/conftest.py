@@ -14,6 +14,9 @@ from app import create_app
 from app.config import ENV_KEYS
 from app.extensions import db
 
+# The throwaway PostgreSQL server and `--postgres` (which swaps SQLite for it in `database_url`).
+pytest_plugins = ["tests.postgres.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,12 +26,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app_config(tmp_path: Path) -> dict[str, Any]:
+def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     """The test configuration; tests adjust it before asking for `app`."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
+        "DATABASE_URL": database_url,
         "LOG_DIR": str(tmp_path / "logs"),
         "LOG_CONSOLE": False,
         "WTF_CSRF_ENABLED": False,
