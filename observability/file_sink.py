@@ -109,10 +109,9 @@ class SafeRotatingFileHandler(logging.Handler):
             self._open_log_file()
         elif time.monotonic() >= self._next_identity_check:
             self._reopen_if_moved()
-        written = os.write(self._fd, data)
-        if written != len(data):
-            # Only a full disk or a signal gets here; the tail still goes out rather than vanish.
-            os.write(self._fd, data[written:])
+        view = memoryview(data)
+        while view:  # one write in practice: regular files only write short when the disk is full
+            view = view[os.write(self._fd, view) :]
         if self.max_bytes and os.lseek(self._fd, 0, os.SEEK_CUR) >= self.max_bytes:
             self._rotate()
 
@@ -122,14 +121,15 @@ class SafeRotatingFileHandler(logging.Handler):
         """Rotate under the cross-process lock unless another process already did."""
         with self._exclusive():
             current = self._path_identity_and_size()
-            if (
-                current is not None
-                and current[0] == self._identity
-                and current[1] >= self.max_bytes
-            ):
-                self._shift_backups()
-                self._bump_generation()
-            self._open_log_file()
+            if current is not None and current[0] == self._identity:
+                if current[1] >= self.max_bytes:
+                    self._shift_backups()
+                    self._bump_generation()
+                self._open_log_file()
+                return
+        # Another process rotated first, or the file was moved away: follow the path, after
+        # releasing the lock (following may replace the lock file itself).
+        self._follow_moved_file()
 
     def _shift_backups(self) -> None:
         """`.N-1 -> .N`, …, `file -> .1`; with no backups, the file is removed."""
@@ -140,7 +140,8 @@ class SafeRotatingFileHandler(logging.Handler):
         for index in range(self.backup_count - 1, 0, -1):
             with contextlib.suppress(FileNotFoundError):
                 os.replace(self._backup(index), self._backup(index + 1))
-        os.replace(self.path, self._backup(1))
+        with contextlib.suppress(FileNotFoundError):  # removed meanwhile by an operator
+            os.replace(self.path, self._backup(1))
 
     def _backup(self, index: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{index}")
@@ -155,9 +156,19 @@ class SafeRotatingFileHandler(logging.Handler):
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
+    @property
+    def lock_path(self) -> Path:
+        """The sidecar that serialises rotations and holds the shared generation counter."""
+        return self.path.with_name(self.path.name + ".lock")
+
     def _open_lock_file(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # the directory may have been removed
+        self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
         if os.fstat(self._lock_fd).st_size < _GENERATION.size:
             with self._exclusive():  # two first-comers must not both zero a live counter
                 if os.fstat(self._lock_fd).st_size < _GENERATION.size:
@@ -197,17 +208,24 @@ class SafeRotatingFileHandler(logging.Handler):
         """Follow the path when someone else moved or deleted the file we write."""
         current = self._path_identity_and_size()
         if current is None or current[0] != self._identity:
-            self._open_log_file()
+            self._follow_moved_file()
         else:
             self._next_identity_check = time.monotonic() + self.reopen_check_seconds
+
+    def _follow_moved_file(self) -> None:
+        """Reopen the path; if the lock file went too (`rm -r logs/`), share the new one."""
+        try:
+            same_lock = os.stat(self.lock_path).st_ino == os.fstat(self._lock_fd).st_ino
+        except FileNotFoundError:
+            same_lock = False
+        if not same_lock:
+            self._open_lock_file()
+        self._open_log_file()
 
     def _after_fork(self) -> None:
         """Child side of fork: new file descriptions, so `flock` excludes the parent too."""
         if self._fd < 0:
             return
-        if self._shared is not None:
-            self._shared.close()
-        os.close(self._lock_fd)
         self._open_lock_file()
         self._open_log_file()
 
