@@ -115,6 +115,7 @@ def _read_key(key_file: Path) -> str:
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill `app.config` from the layered settings and derive what Flask's extensions read."""
     settings = gather_settings(os.environ, overrides)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # Bootstrap's CSS/JS from the package, no CDN
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _resolve_database_url(
         str(settings.get("SQLALCHEMY_DATABASE_URI") or settings["DATABASE_URL"])
