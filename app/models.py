@@ -1,1 +1,174 @@
-"""Database models (stub: the web-app issue fills it)."""
+"""Database models: users, their posts, and who follows whom (SQLAlchemy 2.0 typing)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db, login
+
+USERNAME_MAX = 64
+EMAIL_MAX = 120
+ABOUT_ME_MAX = 280
+POST_MAX = 280
+# A visit is written at most this often per user, so browsing costs no database write per request.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the one clock every model uses)."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Every stored time is UTC, but SQLite hands it back naive and PostgreSQL in its zone."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+followers = sa.Table(
+    "followers",
+    db.metadata,
+    sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),
+    sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+    """A person with an account; usernames are unique regardless of letter case."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(USERNAME_MAX), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(EMAIL_MAX), unique=True)
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
+    about_me: so.Mapped[str | None] = so.mapped_column(sa.String(ABOUT_ME_MAX))
+    last_seen: so.Mapped[datetime | None] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+
+    posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author")
+    following: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.follower_id == id),
+        secondaryjoin=(followers.c.followed_id == id),
+        back_populates="followers",
+    )
+    followers: so.WriteOnlyMapped[User] = so.relationship(
+        secondary=followers,
+        primaryjoin=(followers.c.followed_id == id),
+        secondaryjoin=(followers.c.follower_id == id),
+        back_populates="following",
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def set_password(self, password: str) -> None:
+        """Store a salted werkzeug hash (scrypt), never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether `password` matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(str(self.password_hash), password)
+
+    def avatar(self, size: int) -> str:
+        """The Gravatar URL for this user's email (an identicon when none is registered)."""
+        digest = hashlib.md5(self.email.lower().encode(), usedforsecurity=False).hexdigest()
+        return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
+
+    def seen_now(self, now: datetime | None = None) -> bool:
+        """Record a visit if the last one is older than a minute; True when a write is due."""
+        now = now or utcnow()
+        if self.last_seen is not None and now - as_utc(self.last_seen) < LAST_SEEN_RESOLUTION:
+            return False
+        self.last_seen = now
+        return True
+
+    def follow(self, user: User) -> None:
+        """Start following `user` (a no-op when already following)."""
+        if not self.is_following(user):
+            self.following.add(user)
+
+    def unfollow(self, user: User) -> None:
+        """Stop following `user` (a no-op when not following)."""
+        if self.is_following(user):
+            self.following.remove(user)
+
+    def is_following(self, user: User) -> bool:
+        """Whether this user follows `user`."""
+        query = self.following.select().where(User.id == user.id)
+        return db.session.scalar(query) is not None
+
+    def followers_count(self) -> int:
+        """How many users follow this one."""
+        query = sa.select(sa.func.count()).select_from(self.followers.select().subquery())
+        return int(db.session.scalar(query) or 0)
+
+    def following_count(self) -> int:
+        """How many users this one follows."""
+        query = sa.select(sa.func.count()).select_from(self.following.select().subquery())
+        return int(db.session.scalar(query) or 0)
+
+    def following_posts(self) -> sa.Select[tuple[Post]]:
+        """The feed: this user's posts and those of everyone they follow, newest first."""
+        followed_ids = sa.select(followers.c.followed_id).where(
+            followers.c.follower_id == self.id
+        )
+        return (
+            sa.select(Post)
+            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed_ids)))
+            .order_by(Post.timestamp.desc(), Post.id.desc())
+        )
+
+    def posts_newest_first(self) -> sa.Select[tuple[Post]]:
+        """This user's own posts, newest first (the profile page)."""
+        return self.posts.select().order_by(Post.timestamp.desc(), Post.id.desc())
+
+
+# "Alice" and "alice" are one name, and the database enforces it, so a race cannot sneak one in.
+sa.Index("ix_user_username_lower", sa.func.lower(User.username), unique=True)
+
+
+class Post(db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+    """One short message (at most 280 characters) by one user."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    body: so.Mapped[str] = so.mapped_column(sa.String(POST_MAX))
+    timestamp: so.Mapped[datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), index=True, default=utcnow
+    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey(User.id), index=True)
+
+    author: so.Mapped[User] = so.relationship(back_populates="posts")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id}>"
+
+
+def all_posts_newest_first() -> sa.Select[tuple[Post]]:
+    """Everyone's posts, newest first (the explore page)."""
+    return sa.select(Post).order_by(Post.timestamp.desc(), Post.id.desc())
+
+
+def find_user(username: str) -> User | None:
+    """The user with this name, ignoring letter case (names are unique that way)."""
+    query = sa.select(User).where(sa.func.lower(User.username) == username.lower())
+    return db.session.scalar(query)
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user registered with this email (stored lowercased)."""
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+@login.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's hook: the session stores the user's id."""
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:  # a tampered session cannot crash the request
+        return None

@@ -1,10 +1,112 @@
-"""Routes of the main blueprint (stub)."""
+"""Routes of the main blueprint: the feed, explore, profiles, follows."""
 
-from flask import jsonify
+from __future__ import annotations
 
+import sqlalchemy as sa
+import structlog
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.wrappers import Response
+
+from app.extensions import db
 from app.main import bp
+from app.main.forms import EditProfileForm, EmptyForm, PostForm
+from app.main.profiles import save_profile
+from app.models import Post, User, all_posts_newest_first, find_user
+
+log = structlog.get_logger(__name__)
 
 
-@bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
-    return jsonify(status="ok")
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/index", methods=["GET", "POST"])
+@login_required
+def index() -> Response | str:
+    """The home feed, with the form to publish a post (Post/Redirect/Get)."""
+    form = PostForm()
+    if form.validate_on_submit():
+        post = Post(body=form.post.data, author=current_user)
+        db.session.add(post)
+        db.session.commit()
+        log.info("post_created", post_id=post.id, length=len(post.body))
+        flash("Your post is now live!", "success")
+        return redirect(url_for("main.index"))
+    posts = _paginate(current_user.following_posts())
+    return render_template(
+        "index.html", title="Home", form=form, posts=posts, endpoint="main.index"
+    )
+
+
+@bp.route("/explore")
+@login_required
+def explore() -> str:
+    """Everyone's posts, newest first."""
+    posts = _paginate(all_posts_newest_first())
+    return render_template("index.html", title="Explore", posts=posts, endpoint="main.explore")
+
+
+@bp.route("/user/<username>")
+@login_required
+def user(username: str) -> str:
+    """A profile: avatar, about me, last seen, counts, follow button and the user's posts."""
+    profile = find_user(username) or abort(404)
+    posts = _paginate(profile.posts_newest_first())
+    return render_template(
+        "user.html", title=profile.username, user=profile, posts=posts, form=EmptyForm()
+    )
+
+
+@bp.route("/edit_profile", methods=["GET", "POST"])
+@login_required
+def edit_profile() -> Response | str:
+    """Change username and about me; a taken username is a form error, never a 500."""
+    form = EditProfileForm(current_user.id)
+    if form.validate_on_submit():
+        if save_profile(current_user, form):
+            flash("Your changes have been saved.", "success")
+            return redirect(url_for("main.edit_profile"))
+    elif request.method == "GET":
+        form.username.data = current_user.username
+        form.about_me.data = current_user.about_me
+    return render_template("edit_profile.html", title="Edit profile", form=form)
+
+
+@bp.post("/follow/<username>")
+@login_required
+def follow(username: str) -> Response:
+    """Follow a user (a CSRF-protected POST form)."""
+    return _change_following(username, follow=True)
+
+
+@bp.post("/unfollow/<username>")
+@login_required
+def unfollow(username: str) -> Response:
+    """Stop following a user (a CSRF-protected POST form)."""
+    return _change_following(username, follow=False)
+
+
+def _change_following(username: str, *, follow: bool) -> Response:
+    """Shared body of follow and unfollow: 404 for an unknown user, no following yourself."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("main.index"))
+    target = find_user(username) or abort(404)
+    if target.id == current_user.id:
+        flash("You cannot follow or unfollow yourself.", "warning")
+        return redirect(url_for("main.user", username=target.username))
+    if follow:
+        current_user.follow(target)
+        message, event = f"You are following {target.username}.", "user_followed"
+    else:
+        current_user.unfollow(target)
+        message, event = f"You are not following {target.username}.", "user_unfollowed"
+    db.session.commit()
+    log.info(event, followed_username=target.username, followed_user_id=target.id)
+    flash(message, "success")
+    return redirect(url_for("main.user", username=target.username))
+
+
+def _paginate(query: sa.Select[tuple[Post]] | sa.Select[tuple[User]]) -> Pagination:
+    """One page of `query`; `?page=` beyond the end is an empty page, not an error."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = int(current_app.config.get("POSTS_PER_PAGE") or 25)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
