@@ -57,7 +57,8 @@ class ObservabilitySettings:
         )
         return cls(
             log_dir=Path(str(config.get("LOG_DIR") or "logs")),
-            state_dir=state_dir,
+            # STATE_DIR (config file only) moves host-shared state, e.g. for isolated tests.
+            state_dir=Path(str(config["STATE_DIR"])) if config.get("STATE_DIR") else state_dir,
             log_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
             log_max_bytes=int(config.get("LOG_MAX_BYTES") or 10 * 1024 * 1024),
             log_backup_count=int(config.get("LOG_BACKUP_COUNT", 10)),
