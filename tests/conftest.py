@@ -14,8 +14,9 @@ from app import create_app
 from app.config import ENV_KEYS
 from app.extensions import db
 
-# The throwaway PostgreSQL server and `--postgres` (which swaps SQLite for it in `database_url`).
-pytest_plugins = ["tests.postgres.fixtures"]
+# The throwaway PostgreSQL server and `--postgres` (which swaps SQLite for it in `database_url`);
+# real aiosmtpd servers on loopback ports (`smtp_server`, `start_smtp_server`, `tls_ca`).
+pytest_plugins = ["tests.postgres.fixtures", "tests.smtp_server"]
 
 
 @pytest.fixture(autouse=True)

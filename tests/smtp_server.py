@@ -1,0 +1,176 @@
+"""A pytest plugin: real aiosmtpd SMTP servers on free loopback ports, plain, STARTTLS or TLS.
+
+Fixtures:
+- `smtp_server`: a plain SMTP server that records every message it accepts.
+- `start_smtp_server(**options)`: starts more servers (options of `start`: `delay` seconds per
+  message, `server_context` for STARTTLS, plus `implicit_tls=True` for TLS from the first byte,
+  `credentials=(login, password)` to require AUTH); all are stopped at teardown.
+- `tls_ca`: a trustme certificate authority made the process's trust store (`SSL_CERT_FILE`),
+  and `tls_ca.server_context`, a server context with a certificate for 127.0.0.1 it signed.
+- `closed_port`: a loopback port with nothing listening (a dead mail server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Received:
+    """One accepted message: its envelope and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class SMTPServer:
+    """A running server and what it received; `wait_for(n)` polls instead of sleeping blindly."""
+
+    port: int
+    controller: Controller
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def messages(self) -> list[Received]:
+        with self.lock:
+            return list(self.received)
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
+        """Wait until at least `count` messages arrived (or the timeout), then return them all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages()) < count:
+            time.sleep(0.05)
+        return self.messages()
+
+
+class _Recorder:
+    """aiosmtpd handler: optionally slow, stores each message on the server."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.server: SMTPServer | None = None
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's hook name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage) and self.server is not None
+        with self.server.lock:
+            self.server.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed)
+            )
+        return "250 Message accepted for delivery"
+
+
+def _authenticator(login: str, password: str) -> Callable[..., AuthResult]:
+    def check(_server: Any, _session: Any, _envelope: Any, _mechanism: str,
+              auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login.decode() == login and auth_data.password.decode() == password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+def start(
+    *,
+    delay: float = 0.0,
+    server_context: ssl.SSLContext | None = None,
+    implicit_tls: bool = False,
+    credentials: tuple[str, str] | None = None,
+) -> SMTPServer:
+    """Start a server: STARTTLS offered when `server_context` is given (or implicit TLS)."""
+    recorder = _Recorder(delay)
+    options: dict[str, Any] = {}
+    if server_context is not None and implicit_tls:
+        options["ssl_context"] = server_context
+    elif server_context is not None:
+        options["tls_context"] = server_context
+    if credentials is not None:
+        options.update(authenticator=_authenticator(*credentials), auth_require_tls=False)
+    for _attempt in range(5):  # the probed port can be taken before we bind it
+        port = free_port()
+        controller = Controller(recorder, hostname=HOST, port=port, ready_timeout=10, **options)
+        try:
+            controller.start()
+        except OSError:
+            continue
+        server = SMTPServer(port=port, controller=controller)
+        recorder.server = server
+        return server
+    raise RuntimeError("no free loopback port for the SMTP server")
+
+
+@pytest.fixture
+def start_smtp_server() -> Iterator[Callable[..., SMTPServer]]:
+    """Start SMTP servers with `start(...)` options; all are stopped at teardown."""
+    servers: list[SMTPServer] = []
+
+    def _start(**options: Any) -> SMTPServer:
+        server = start(**options)
+        servers.append(server)
+        return server
+
+    yield _start
+    for server in servers:
+        server.controller.stop()
+
+
+@pytest.fixture
+def smtp_server(start_smtp_server: Callable[..., SMTPServer]) -> SMTPServer:
+    """A plain SMTP server on a free loopback port that records what it accepts."""
+    return start_smtp_server()
+
+
+@dataclass
+class TrustedCA:
+    """A test certificate authority the process trusts, and a server context it signed."""
+
+    ca_file: Path
+    server_context: ssl.SSLContext
+
+
+@pytest.fixture
+def tls_ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrustedCA:
+    """A trustme CA made the process's trust store (SSL_CERT_FILE) and a 127.0.0.1 certificate."""
+    authority = trustme.CA()
+    ca_file = tmp_path / "test-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(HOST, "localhost").configure_cert(server_context)
+    return TrustedCA(ca_file=ca_file, server_context=server_context)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with no server: connecting to it is refused at once."""
+    return free_port()
