@@ -1,0 +1,108 @@
+"""Fixtures for browser tests: Debian's Chromium via Playwright, one context per test, artifacts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from app.config import PROJECT_ROOT
+from tests.browser.chromium import ChromiumUnavailableError, launch_chromium
+from tests.browser.live_server import LiveServer
+from tests.browser.live_server import live_server as serve
+
+ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts" / "browser"
+# Generous: two cores shared with other test runs; a real failure still ends in seconds.
+ACTION_TIMEOUT_MS = 15_000
+_LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+_reports = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember each phase's outcome so `page` can screenshot a test that failed."""
+    report = yield
+    item.stash.setdefault(_reports, {})[report.when] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the run; skipped, with the reason, when it cannot start here."""
+    try:
+        playwright = sync_playwright().start()
+    except (PlaywrightError, OSError) as error:
+        pytest.skip(f"Chromium not available: Playwright cannot start: {error}")
+    try:
+        chromium = launch_chromium(playwright)
+    except ChromiumUnavailableError as error:
+        playwright.stop()
+        pytest.skip(f"Chromium not available: {error}")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+def artifact_path(request: pytest.FixtureRequest, label: str) -> Path:
+    """Where a test's screenshot goes: test-artifacts/browser/<test>-<label>.png (gitignored)."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    return ARTIFACTS_DIR / f"{test_name}-{label}.png"
+
+
+@pytest.fixture
+def external_requests() -> list[str]:
+    """URLs the pages tried to fetch from anywhere but the test server (all were blocked)."""
+    return []
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, live_server: Any, external_requests: list[str]
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Make isolated browser contexts (own cookies, storage) on the test server; closed after."""
+    contexts: list[BrowserContext] = []
+
+    def block_external(route: Route) -> None:
+        # The machine has no internet: fail fast (a Gravatar image) instead of waiting on it.
+        external_requests.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    def make(**options: Any) -> BrowserContext:
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.route(lambda url: not _LOOPBACK.match(url), block_external)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(
+    request: pytest.FixtureRequest, new_context: Callable[..., BrowserContext]
+) -> Iterator[Page]:
+    """A desktop-sized page; a failing test leaves a screenshot in test-artifacts/browser/."""
+    tab = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    yield tab
+    call_report = request.node.stash.get(_reports, {}).get("call")
+    if call_report is not None and call_report.failed:
+        tab.screenshot(path=artifact_path(request, "failure"), full_page=True)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real gunicorn for this test alone, on a migrated SQLite file in tmp_path."""
+    with serve(tmp_path) as server:
+        yield server
