@@ -1,19 +1,158 @@
-"""The one place that wires structlog and stdlib logging (stub: the core issue fills it)."""
+"""The one place that wires structlog and stdlib logging: the processor chain and the sinks.
+
+structlog builds every event; stdlib logging delivers it. Our own events run the shared chain
+once and reach each handler as a ready event dict; third-party records (werkzeug, sqlalchemy,
+gunicorn, flask) enter each handler's `ProcessorFormatter` and run the same chain there, so
+every line has the same shape and the same request context. See docs/architecture.md.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
+from typing import cast
 
 import structlog
+from structlog.contextvars import merge_contextvars
+from structlog.processors import StackInfoRenderer, add_log_level
+from structlog.stdlib import ProcessorFormatter, add_logger_name
+from structlog.typing import Processor
 
+from observability.email_sink import build_email_handler
+from observability.exceptions import structure_exception
+from observability.file_sink import SafeRotatingFileHandler
+from observability.fingerprint import add_fingerprint
+from observability.processors import (
+    JSONLineRenderer,
+    UTCTimestamper,
+    add_record_extras,
+    escape_for_console,
+    exception_as_text,
+)
+from observability.redaction import Redactor
 from observability.settings import ObservabilitySettings
+
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
+
+# Set on every handler configure_logging installs, so a second call removes exactly those and
+# never a handler someone else put on the root logger (pytest's caplog, a debugger's).
+INSTALLED_MARK = "_microblog_observability"
 
 
 def configure_logging(settings: ObservabilitySettings) -> None:
-    """Install the pipeline and its sinks on the root logger, idempotently."""
-    logging.basicConfig(level=settings.log_level)
+    """Install the pipeline and its sinks on the root logger; calling it again replaces them."""
+    level = parse_level(settings.log_level)
+    common = common_processors(settings)
     structlog.configure(
-        processors=[structlog.contextvars.merge_contextvars, structlog.dev.ConsoleRenderer()],
+        processors=[merge_contextvars, StackInfoRenderer(), *common,
+                    ProcessorFormatter.wrap_for_formatter],
+        # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.stdlib.LoggerFactory(),
+        # Not cached: tests (and `flask` commands) configure more than once per process, and a
+        # cached logger would keep the old level and the old secrets. See docs/architecture.md.
         cache_logger_on_first_use=False,
+    )
+    foreign_chain = [merge_contextvars, add_record_extras, *common]
+    handlers = build_handlers(settings, foreign_chain)
+    root = logging.getLogger()
+    remove_installed_handlers(root)
+    for handler in handlers:
+        # Every sink filters at LOG_LEVEL too: a library logger with its own lower level
+        # (Flask's app logger in debug mode) would otherwise get DEBUG lines through.
+        handler.setLevel(max(level, handler.level))
+        handler.addFilter(drop_werkzeug_access_line)
+        setattr(handler, INSTALLED_MARK, True)
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def parse_level(name: str) -> int:
+    """The numeric level for a LOG_LEVEL name; a typo is an error, not silent DEBUG."""
+    try:
+        return LEVELS[name.strip().upper()]
+    except KeyError:
+        choices = ", ".join(name for name in LEVELS if name != "WARN")
+        raise ValueError(f"LOG_LEVEL must be one of {choices}, not {name!r}") from None
+
+
+def common_processors(settings: ObservabilitySettings) -> list[Processor]:
+    """The chain every event runs, ours and third-party: shape, exceptions, redaction."""
+    return [
+        add_log_level,
+        add_logger_name,
+        UTCTimestamper(),
+        structure_exception,
+        # After exceptions are structured, so secrets in exception messages are scrubbed too.
+        Redactor(settings.secret_values),
+        # fingerprint.py annotates its event dict as `dict`; structlog passes a MutableMapping.
+        cast(Processor, add_fingerprint),
+    ]
+
+
+def json_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
+    """A formatter that renders events as one JSON line (the file, the email sink)."""
+    return ProcessorFormatter(
+        processors=[ProcessorFormatter.remove_processors_meta, JSONLineRenderer()],
+        foreign_pre_chain=foreign_chain,
+    )
+
+
+def console_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
+    """A formatter for people at a terminal: aligned, coloured on a tty, control chars escaped."""
+    return ProcessorFormatter(
+        processors=[
+            ProcessorFormatter.remove_processors_meta,
+            escape_for_console,
+            exception_as_text,
+            structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty()),
+        ],
+        foreign_pre_chain=foreign_chain,
+    )
+
+
+def build_handlers(
+    settings: ObservabilitySettings, foreign_chain: Sequence[Processor]
+) -> list[logging.Handler]:
+    """The sinks: the JSON file, the console on stdout (optional), the error emails (optional)."""
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    file_handler: logging.Handler = SafeRotatingFileHandler(
+        settings.log_file, settings.log_max_bytes, settings.log_backup_count
+    )
+    file_handler.setFormatter(json_formatter(foreign_chain))
+    handlers = [file_handler]
+    if settings.console:
+        console = logging.StreamHandler(sys.stdout)
+        console.setFormatter(
+            console_formatter(foreign_chain) if settings.debug else json_formatter(foreign_chain)
+        )
+        handlers.append(console)
+    email_handler = build_email_handler(settings)
+    if email_handler is not None:
+        if email_handler.formatter is None:
+            email_handler.setFormatter(json_formatter(foreign_chain))
+        handlers.append(email_handler)
+    return handlers
+
+
+def remove_installed_handlers(logger: logging.Logger) -> None:
+    """Detach and close the handlers an earlier configure_logging installed, and only those."""
+    for handler in list(logger.handlers):
+        if getattr(handler, INSTALLED_MARK, False):
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def drop_werkzeug_access_line(record: logging.LogRecord) -> bool:
+    """Filter: werkzeug's dev-server access line repeats our `request_finished`, without an ID.
+
+    It is logged after the request's context is gone, and it is the one werkzeug INFO record
+    with this exact template; werkzeug's other lines (startup, errors) still pass.
+    """
+    return not (
+        record.name == "werkzeug"
+        and record.levelno == logging.INFO
+        and isinstance(record.msg, str)
+        and record.msg.endswith('] "%s" %s %s')
     )

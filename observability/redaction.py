@@ -1,0 +1,101 @@
+"""One redaction policy for every sink: sensitive keys and configured secret values vanish.
+
+It runs in the shared processor chain, after exceptions are structured (so messages inside
+tracebacks are scrubbed too) and before any renderer, so the file, the console and the error
+emails all see the same redacted event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from structlog.typing import EventDict, WrappedLogger
+
+REDACTED = "[REDACTED]"
+
+# Substrings of key names whose values are secrets, matched case-insensitively anywhere in the
+# key: `csrf_token`, `X-Session-Cookie`, `MAIL_PASSWORD`, `apiKey`...
+SENSITIVE_KEY_PATTERN = re.compile(
+    r"password|passwd|secret|token|csrf|session|cookie|authorization|api[_-]?key|private[_-]?key",
+    re.IGNORECASE,
+)
+
+# structlog's bookkeeping inside ProcessorFormatter: the LogRecord itself, never rendered.
+_PASSTHROUGH_KEYS = frozenset({"_record", "_from_structlog"})
+
+
+def is_sensitive_key(key: object) -> bool:
+    """Whether a key names a value that must never be logged."""
+    return SENSITIVE_KEY_PATTERN.search(str(key)) is not None
+
+
+class Redactor:
+    """Processor: redact sensitive keys (recursively) and scrub secret values from all text.
+
+    Besides redacting, it leaves only JSON-native values behind (str, int, float, bool, None,
+    dicts and lists): any other object is turned into its `str()` here, where it can still be
+    scrubbed, instead of later in a renderer, where a secret inside it would slip through.
+    """
+
+    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = tuple(
+            sorted({value for value in secret_values if value}, key=len, reverse=True)
+        )
+
+    def __call__(
+        self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+    ) -> EventDict:
+        """Redact the event in place (nested containers are copied, never mutated)."""
+        for key, value in list(event_dict.items()):
+            if key in _PASSTHROUGH_KEYS:
+                continue
+            clean_key = self.scrub(key) if self._secrets else key
+            clean_value = REDACTED if is_sensitive_key(key) else self.clean(value)
+            if clean_key != key:
+                del event_dict[key]
+            event_dict[clean_key] = clean_value
+        return event_dict
+
+    def scrub(self, text: str) -> str:
+        """`text` with every configured secret value replaced by the redaction marker."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def clean(self, value: Any) -> Any:
+        """A redacted, JSON-native copy of `value`."""
+        if isinstance(value, str):
+            return self.scrub(value) if self._secrets else value
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, dict):
+            return {
+                self.scrub(str(key)): REDACTED if is_sensitive_key(key) else self.clean(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._clean_item(item) for item in value]
+        return self.scrub(_safe_str(value))
+
+    def _clean_item(self, item: Any) -> Any:
+        """A list item; a `(name, value)` pair is treated like a key, as headers lists are."""
+        if (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and is_sensitive_key(item[0])
+        ):
+            return [self.scrub(item[0]), REDACTED]
+        return self.clean(item)
+
+
+def _safe_str(value: object) -> str:
+    """`str(value)`, or a placeholder when the object's `__str__` itself fails."""
+    try:
+        return str(value)
+    except Exception as error:  # a broken __str__ must not break logging
+        return f"<unprintable {type(value).__name__}: {type(error).__name__}>"
