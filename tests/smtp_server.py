@@ -41,10 +41,11 @@ def free_port() -> int:
 
 @dataclass
 class Received:
-    """One accepted message: its envelope and the parsed message."""
+    """One accepted message: its envelope, whether it came over TLS, and the parsed message."""
 
     mail_from: str
     rcpt_tos: list[str]
+    tls: bool
     message: EmailMessage
 
 
@@ -76,14 +77,16 @@ class _Recorder:
         self.delay = delay
         self.server: SMTPServer | None = None
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's hook name)
+    async def handle_DATA(self, server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd's hook name)
         if self.delay:
             await asyncio.sleep(self.delay)
+        # Set for implicit TLS and after STARTTLS alike.
+        tls = server.transport.get_extra_info("ssl_object") is not None
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(parsed, EmailMessage) and self.server is not None
         with self.server.lock:
             self.server.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed)
+                Received(envelope.mail_from, list(envelope.rcpt_tos), tls, parsed)
             )
         return "250 Message accepted for delivery"
 
