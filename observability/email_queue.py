@@ -1,0 +1,55 @@
+"""A bounded queue drained by one daemon thread: the sender half of the error-email sink."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+_STOP: dict[str, Any] = {}  # the sentinel that tells the thread to finish
+
+
+class BackgroundSender:
+    """One process's bounded queue of events and the daemon thread that processes them."""
+
+    def __init__(self, process: Callable[[dict[str, Any]], None], maxsize: int) -> None:
+        self.pid = os.getpid()
+        self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize)
+        self.thread = threading.Thread(
+            target=self._run, args=(process,), name="error-email-sender", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, process: Callable[[dict[str, Any]], None]) -> None:
+        while True:
+            event = self.queue.get()
+            try:
+                if event is _STOP:
+                    return
+                process(event)
+            finally:
+                self.queue.task_done()
+
+    def stop(self, timeout: float) -> bool:
+        """Let the queued emails go out, waiting at most `timeout` seconds; True if all did."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            return False
+        self.thread.join(max(0.0, deadline - time.monotonic()))
+        return not self.thread.is_alive()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Block until every queued event is processed; False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        with self.queue.all_tasks_done:
+            while self.queue.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.queue.all_tasks_done.wait(remaining)
+        return True
