@@ -1,0 +1,62 @@
+"""`python -m benchmarks [--quick] [--only WORD ...] [--output PATH]`: run, print, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.bench import Bench
+from benchmarks.core import FULL, PROJECT_ROOT, QUICK, Result
+from benchmarks.machine import machine_facts
+from benchmarks.report import markdown, table
+from benchmarks.runner import load_figures, run_all
+
+DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "benchmarks.md"
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="seconds-long smoke run; numbers mean nothing, nothing is written")
+    parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
+                        help="run only figures whose module name or title contains WORD")
+    parser.add_argument("--output", type=Path, default=None,
+                        help=f"where to write the report (default {DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)};"
+                             " none with --quick)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    return parser.parse_args(argv)
+
+
+def _progress(result: Result) -> None:
+    detail = result.error or "; ".join(result.context[:2])
+    print(f"  {result.status:<6} {result.name}: {result.shown or '—'} ({result.seconds:.0f} s)"
+          f"  {detail}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    """Run the chosen figures; exit 1 only when a figure could not be measured at all."""
+    args = _parse(argv)
+    scale = QUICK if args.quick else FULL
+    modules = load_figures(args.only)
+    workdir = Path(tempfile.mkdtemp(prefix="microblog-bench-"))
+    print(f"benchmarks ({scale.name}): {len(modules)} figures, scratch in {workdir}", flush=True)
+    try:
+        results = run_all(modules, Bench(scale=scale, workdir=workdir), _progress)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(table(results))
+    output = args.output or (None if args.quick else DEFAULT_OUTPUT)
+    if output is not None:
+        command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
+        output.write_text(markdown(results, machine_facts(), command), encoding="utf-8")
+        print(f"\nwritten to {output}")
+    return 1 if any(result.status == "ERROR" for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,35 @@
+"""Figure: logged-in /index req/s vs a bare Flask 'hello' app under the same gunicorn."""
+
+from __future__ import annotations
+
+from benchmarks.bench import Bench
+from benchmarks.core import Result, Target, median
+from benchmarks.servers import alternate, app_server, assert_logged_in_feed, hello_server, mail_env
+from benchmarks.smtp import mail_server
+
+NAME = "app speed vs the floor"
+TARGET = Target(">=", 0.30)
+WORKERS = 2
+
+
+def measure(bench: Bench, result: Result) -> None:
+    """Our app as deployed (full observability) against the cheapest Flask response."""
+    cookie = bench.site().cookie
+    with mail_server() as mail, \
+            app_server(bench, "floor-app", WORKERS, LOG_LEVEL="INFO",
+                       **mail_env(mail.port)) as app, \
+            hello_server(bench, WORKERS) as hello:
+        assert_logged_in_feed(app.server.url, cookie)
+        runs = alternate(bench, {"index": (app.server.url + "/index", {"Cookie": cookie}),
+                                 "hello": (hello.url + "/", {})})
+    index_rate = median([run.rate for run in runs["index"]])
+    hello_rate = median([run.rate for run in runs["hello"]])
+    result.judge(index_rate / hello_rate)
+    result.context += [
+        f"logged-in /index (20 posts): {index_rate:,.0f} req/s"
+        f" ({1000 / index_rate * WORKERS:.1f} ms of worker time per request)",
+        f"bare Flask hello: {hello_rate:,.0f} req/s",
+        f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",
+    ]
+    result.commands += [app.server.command, hello.command, runs["index"][0].command,
+                        runs["hello"][0].command]

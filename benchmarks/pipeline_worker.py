@@ -1,0 +1,108 @@
+"""One log-pipeline measurement in a fresh process: `python -m benchmarks.pipeline_worker KIND N DIR`.
+
+Each kind gets its own interpreter because logging configuration is process-global: our pipeline
+and the stdlib baseline must not share a root logger. Prints one JSON object with the timing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+MAX_BYTES = 10 * 1024 * 1024  # the default LOG_MAX_BYTES: runs of 150,000 events rotate 4 times
+BACKUPS = 20  # enough that no event is rotated away, so the lines can be counted
+FIELDS = {"method": "GET", "path": "/index", "status": 200, "duration_ms": 12.345,
+          "user_id": 1, "remote_addr": "127.0.0.1"}
+REQUEST_ID = "7K3MQ-9XA2B-TR5WN"
+
+
+def run_ours(events: int, log_dir: Path) -> float:
+    """Our structlog pipeline into the shared-safe rotating JSON file, console off."""
+    import structlog
+
+    from observability.logging_setup import configure_logging
+    from observability.settings import ObservabilitySettings
+
+    configure_logging(ObservabilitySettings(
+        log_dir=log_dir, state_dir=log_dir, console=False, log_max_bytes=MAX_BYTES,
+        log_backup_count=BACKUPS))
+    structlog.contextvars.bind_contextvars(request_id=REQUEST_ID, user_id=1)
+    log = structlog.stdlib.get_logger("app.requests")
+    started = time.perf_counter()
+    for _ in range(events):
+        log.info("request_finished", **FIELDS)
+    return time.perf_counter() - started
+
+
+def run_stdlib(events: int, log_dir: Path) -> float:
+    """The usual recipe: python-json-logger on a stdlib RotatingFileHandler."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    handler = RotatingFileHandler(log_dir / "microblog.log", maxBytes=MAX_BYTES,
+                                  backupCount=BACKUPS, encoding="utf-8")
+    handler.setFormatter(JsonFormatter(
+        "{asctime}{levelname}{name}{message}", style="{",
+        rename_fields={"asctime": "timestamp", "levelname": "level", "name": "logger",
+                       "message": "event"}))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    log = logging.getLogger("app.requests")
+    extra = {**FIELDS, "request_id": REQUEST_ID}
+    started = time.perf_counter()
+    for _ in range(events):
+        log.info("request_finished", extra=extra)
+    elapsed = time.perf_counter() - started
+    handler.close()
+    return elapsed
+
+
+def run_floor(events: int, log_dir: Path) -> float:
+    """The floor: one pre-rendered line, one os.write each, O_APPEND, no rotation."""
+    line = (json.dumps({"timestamp": "2026-01-01T00:00:00.000Z", "level": "info",
+                        "event": "request_finished", "logger": "app.requests",
+                        "request_id": REQUEST_ID, **FIELDS}) + "\n").encode()
+    fd = os.open(log_dir / "microblog.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    started = time.perf_counter()
+    for _ in range(events):
+        os.write(fd, line)
+    elapsed = time.perf_counter() - started
+    os.close(fd)
+    return elapsed
+
+
+RUNNERS = {"ours": run_ours, "stdlib": run_stdlib, "floor": run_floor}
+
+
+def count_lines(log_dir: Path) -> tuple[int, int]:
+    """(lines, lines that are not one JSON object) over the file and its rotated copies."""
+    lines = bad = 0
+    for path in log_dir.glob("microblog.log*"):
+        if path.name.endswith(".lock"):
+            continue
+        for raw in path.read_bytes().splitlines():
+            lines += 1
+            try:
+                bad += not isinstance(json.loads(raw), dict)
+            except ValueError:
+                bad += 1
+    return lines, bad
+
+
+def main(argv: list[str]) -> None:
+    """Run one kind and print `{"kind", "events", "seconds", "lines", "bad_lines"}`."""
+    kind, events, log_dir = argv[0], int(argv[1]), Path(argv[2])
+    log_dir.mkdir(parents=True, exist_ok=True)
+    seconds = RUNNERS[kind](events, log_dir)
+    lines, bad = count_lines(log_dir)
+    print(json.dumps({"kind": kind, "events": events, "seconds": seconds, "lines": lines,
+                      "bad_lines": bad}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,58 @@
+"""Runs the figure modules in order, each isolated, so one broken figure never hides the others."""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from benchmarks.bench import Bench
+from benchmarks.core import Result
+
+# The order of the table; cheap in-process figures last so the HTTP ones run on a quiet box.
+FIGURE_MODULES = (
+    "fig_observability_overhead",
+    "fig_app_vs_floor",
+    "fig_error_latency",
+    "fig_email_storm",
+    "fig_log_integrity",
+    "fig_log_pipeline",
+    "fig_log_pipeline_floor",
+    "fig_log_search",
+)
+
+
+def load_figures(only: Sequence[str] = ()) -> list[ModuleType]:
+    """The figure modules, narrowed to those whose module name or title contains a word of `only`."""
+    modules = [importlib.import_module(f"benchmarks.{name}") for name in FIGURE_MODULES]
+    if not only:
+        return modules
+    return [m for m in modules
+            if any(word in m.__name__ or word in m.NAME for word in only)]
+
+
+def run_figure(module: ModuleType, bench: Bench) -> Result:
+    """One figure; an exception becomes an ERROR row carrying its message."""
+    result = Result(name=module.NAME, target=module.TARGET)
+    started = time.monotonic()
+    try:
+        module.measure(bench, result)
+    except Exception as error:  # noqa: BLE001 (any failure is reported, the run goes on)
+        result.error = f"{type(error).__name__}: {error}".strip()
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        result.notes.append(f"raised at {where.filename}:{where.lineno} in {where.name}")
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def run_all(modules: Sequence[ModuleType], bench: Bench,
+            progress: Callable[[Result], None] = lambda _result: None) -> list[Result]:
+    """Every figure in order, reporting each as it finishes."""
+    results = []
+    for module in modules:
+        result = run_figure(module, bench)
+        progress(result)
+        results.append(result)
+    return results

@@ -1,0 +1,87 @@
+"""The servers the HTTP figures load: our app (seeded copy, own logs) and a bare Flask floor."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.bench import Bench
+from benchmarks.procs import Server, gunicorn
+from benchmarks.site import app_env
+from benchmarks.wrk import WrkRun, run_wrk
+
+ADMIN = "ops@example.com"
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running app and its private database and log folder."""
+
+    server: Server
+    db_path: Path
+    log_dir: Path
+
+
+def mail_env(port: int | None, throttle_seconds: int | None = None) -> dict[str, str]:
+    """Error emails on (to our aiosmtpd) or off; `None` port means no mail server at all."""
+    if port is None:
+        return {"MAIL_SERVER": ""}
+    env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "ADMINS": ADMIN,
+           "MAIL_FROM": "microblog@example.com"}
+    if throttle_seconds is not None:
+        env["ERROR_EMAIL_THROTTLE_SECONDS"] = str(throttle_seconds)
+    return env
+
+
+@contextmanager
+def app_server(bench: Bench, label: str, workers: int,
+               prepare_db: Callable[[Path], object] | None = None,
+               **env: str) -> Iterator[AppServer]:
+    """gunicorn wsgi:app on a private copy of the seeded database; `env` adds settings."""
+    folder = bench.scratch(label)
+    db_path = bench.site().fresh_db(folder / "microblog.db")
+    if prepare_db is not None:
+        prepare_db(db_path)
+    log_dir = folder / "logs"
+    with gunicorn("wsgi:app", workers, app_env(db_path, log_dir, **env), folder) as server:
+        yield AppServer(server=server, db_path=db_path, log_dir=log_dir)
+
+
+@contextmanager
+def hello_server(bench: Bench, workers: int) -> Iterator[Server]:
+    """The floor: a bare Flask 'hello' app under the same gunicorn."""
+    with gunicorn("benchmarks.hello_app:app", workers, {}, bench.scratch("hello"),
+                  ready_path="/") as server:
+        yield server
+
+
+def assert_logged_in_feed(url: str, cookie: str) -> None:
+    """The load must hit the real feed: a redirect to /login would be a cheap, fake figure."""
+    request = urllib.request.Request(url + "/index", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        page = response.read().decode("utf-8")
+        if response.status != 200 or "/login" in response.url:
+            raise RuntimeError(f"{url}/index answered {response.status} at {response.url}")
+    if page.count("Benchmark post number") < 20:
+        raise RuntimeError("the logged-in feed does not show the 20 seeded posts")
+
+
+def alternate(bench: Bench, loads: dict[str, tuple[str, dict[str, str]]],
+              expect_success: bool = True, connections: int = 4) -> dict[str, list[WrkRun]]:
+    """Warm each side up, then A/B/A/B rounds of wrk so drift hits both sides alike."""
+    scale = bench.scale
+    for url, headers in loads.values():
+        if scale.warmup_seconds:
+            run_wrk(url, scale.warmup_seconds, connections, headers=headers)
+    runs: dict[str, list[WrkRun]] = {label: [] for label in loads}
+    for _ in range(scale.rounds):
+        for label, (url, headers) in loads.items():
+            run = run_wrk(url, scale.http_seconds, connections, headers=headers)
+            if expect_success and (run.non_2xx_3xx or run.socket_errors):
+                raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
+                                   f" {run.socket_errors} socket errors in {run.requests}")
+            runs[label].append(run)
+    return runs
