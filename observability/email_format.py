@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from observability.exceptions import format_exception_text
 from observability.fingerprint import error_signature, fingerprint
 
 SUBJECT_PREFIX = "[Microblog]"
@@ -20,8 +21,6 @@ REDACTED = "[REDACTED]"
 # forge a line in the body.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CAUSE = "The above exception was the direct cause of the following exception:"
-_CONTEXT = "During handling of the above exception, another exception occurred:"
 
 
 def one_line(value: object) -> str:
@@ -52,44 +51,10 @@ def jq_command(request_id: str, log_dir: str | Path = DEFAULT_LOG_DIR) -> str:
     return f"jq -c {shlex.quote(program)} {files}"
 
 
-def _frame_lines(frames: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [
-        f'  File "{frame.get("filename", "?")}", line {frame.get("lineno", "?")}, '
-        f"in {frame.get('name', '?')}"
-        for frame in frames
-    ]
-
-
-def _stack_lines(stack: Mapping[str, Any], indent: str) -> list[str]:
-    """One exception of the chain as Python prints it: frames, then `Type: message`, notes."""
-    lines = ["Traceback (most recent call last):"] if stack.get("frames") else []
-    lines += _frame_lines(stack.get("frames") or ())
-    value = str(stack.get("exc_value") or "")
-    lines.append(f"{stack.get('exc_type', 'Exception')}: {value}" if value
-                 else str(stack.get("exc_type", "Exception")))
-    lines += [str(note) for note in stack.get("exc_notes") or ()]
-    for number, group in enumerate(stack.get("exceptions") or (), start=1):
-        lines.append(f"+---------------- {number} ----------------")
-        lines += ["| " + line for line in render_traceback(group.get("stacks") or [])]
-    return [indent + line for line in "\n".join(lines).split("\n")]
-
-
-def render_traceback(stacks: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Structured exception stacks (raised one first, then causes) as Python prints them."""
-    lines: list[str] = []
-    # structlog lists the raised exception first; Python prints the oldest cause first.
-    for position in range(len(stacks) - 1, -1, -1):
-        lines += _stack_lines(stacks[position], "")
-        if position > 0:
-            separator = _CAUSE if stacks[position].get("is_cause") else _CONTEXT
-            lines += ["", separator, ""]
-    return lines
-
-
 def _traceback_text(event: Mapping[str, Any]) -> str:
     exception = event.get("exception")
     if isinstance(exception, list) and exception:
-        return "\n".join(render_traceback(exception))
+        return format_exception_text(exception)
     if isinstance(exception, str) and exception:
         return exception
     return "(no exception: this error was logged without a traceback)"
