@@ -1,0 +1,186 @@
+"""Streaming search over the JSON log files: by request ID in any spelling, by filters, by time.
+
+Memory stays constant: files are read in chunks and matches are yielded as they are found.
+Only lines that contain the bytes a match needs are split out and parsed (orjson). For a
+request ID the chunk is folded the way `normalize_request_id` folds an ID (upper case, O→0,
+I/L→1, dashes dropped) with one `bytes.translate`, so every logged spelling is found at C speed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from observability.log_files import (
+    UnreadableLogError,
+    first_timestamp,
+    last_timestamp,
+    log_files,
+    open_log,
+    parse_timestamp,
+    read_chunks,
+    stream_start_time,
+)
+from observability.log_query import Query
+
+# Several workers append to one file, so a line may be a little older than the one before it;
+# time-based skipping only trusts file order beyond this margin.
+ORDER_SLACK = timedelta(seconds=60)
+
+# `normalize_request_id` as a byte table: upper case, with O, I and L read as 0, 1 and 1.
+_FOLD_TABLE = bytes.maketrans(
+    b"abcdefghjkmnpqrstuvwxyz" b"OoIiLl",
+    b"ABCDEFGHJKMNPQRSTUVWXYZ" b"001111",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One parsed log line: its time, its fields, and the line exactly as written."""
+
+    time: datetime
+    event: dict[str, Any]
+    raw: bytes
+
+
+@dataclass
+class ScanStats:
+    """What a search ran into, for the summary on stderr."""
+
+    files: int = 0
+    corrupt_lines: int = 0
+    unreadable_files: list[str] = field(default_factory=list)
+
+
+def search(
+    log_dir: Path | str, query: Query, stats: ScanStats | None = None
+) -> Iterator[LogEntry]:
+    """Matching events oldest first, file by file (`.N` … `.1`, live), never all in memory."""
+    stats = stats if stats is not None else ScanStats()
+    with ExitStack() as stack:
+        opened: list[tuple[Path, BinaryIO]] = []
+        for path in log_files(log_dir):
+            try:  # opened up front so a rotation mid-search cannot shift names under us
+                opened.append((path, stack.enter_context(open_log(path))))
+            except FileNotFoundError:
+                continue
+        for path, stream in _in_time_window(opened, query):
+            stats.files += 1
+            try:
+                yield from _scan(stream, query, stats)
+            except UnreadableLogError as error:
+                stats.unreadable_files.append(f"{path.name}: {error}")
+
+
+def find_request(
+    log_dir: Path | str, quoted_id: str, stats: ScanStats | None = None
+) -> list[LogEntry]:
+    """Every event of one request, in time order, from an ID as a person quoted it."""
+    return sorted(search(log_dir, Query(request_id=quoted_id), stats), key=lambda e: e.time)
+
+
+def latest(entries: Iterable[LogEntry], limit: int | None) -> Sequence[LogEntry]:
+    """The newest `limit` entries (all when None), oldest first, holding only `limit` at once."""
+    return deque(entries, maxlen=limit)
+
+
+def _in_time_window(
+    opened: list[tuple[Path, BinaryIO]], query: Query
+) -> list[tuple[Path, BinaryIO]]:
+    """Drop whole files outside --since/--until, judged by each file's first line."""
+    if query.since is None and query.until is None:
+        return opened
+    kept: list[tuple[Path, BinaryIO]] = []
+    for path, stream in reversed(opened):  # newest first
+        start = stream_start_time(stream)
+        if start is not None and query.until is not None and start > query.until + ORDER_SLACK:
+            continue
+        kept.append((path, stream))
+        if start is not None and query.since is not None and start < query.since - ORDER_SLACK:
+            break  # every older file ended before this one began
+    return kept[::-1]
+
+
+def _scan(stream: BinaryIO, query: Query, stats: ScanStats) -> Iterator[LogEntry]:
+    """Matches in one file; stops at the first chunk that starts past --until."""
+    folded_id = query.folded_request_id
+    needle = None if folded_id is None else b'"' + folded_id.encode("ascii") + b'"'
+    groups = query.required_bytes()
+    anchor, checks = (groups[0], groups[1:]) if needle is None and groups else (None, groups)
+    until = None if query.until is None else query.until + ORDER_SLACK
+    since = None if query.since is None else query.since - ORDER_SLACK
+    for chunk in read_chunks(stream):
+        if until is not None and (first := first_timestamp(chunk)) is not None and first > until:
+            return
+        if since is not None and (last := last_timestamp(chunk)) is not None and last < since:
+            continue
+        if needle is not None:
+            lines = _lines_with_folded(chunk, needle)
+        elif anchor is not None:
+            lines = _lines_with_any(chunk, anchor)
+        else:
+            lines = chunk.split(b"\n")
+        for line in lines:
+            if checks and not all(any(part in line for part in group) for group in checks):
+                continue
+            entry = _parse(line, stats)
+            if entry is not None and query.matches(entry.event, entry.time):
+                yield entry
+
+
+def _lines_with_folded(chunk: bytes, needle: bytes) -> list[bytes]:
+    """Lines whose folded form contains `needle` (a folded, quoted request ID)."""
+    folded = chunk.translate(_FOLD_TABLE, b"-")
+    position = folded.find(needle)
+    if position < 0:
+        return []
+    lines = chunk.split(b"\n")  # deleting dashes moved offsets; line numbers still agree
+    found: list[bytes] = []
+    line_number = counted_to = 0
+    while position >= 0:
+        line_number += folded.count(b"\n", counted_to, position)
+        counted_to = position
+        found.append(lines[line_number])
+        line_end = folded.find(b"\n", position)
+        if line_end < 0:
+            break
+        position = folded.find(needle, line_end + 1)
+    return found
+
+
+def _lines_with_any(chunk: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
+    """Lines holding at least one of `needles`, in file order, each once."""
+    spans: dict[int, int] = {}
+    for needle in needles:
+        position = chunk.find(needle)
+        while position >= 0:
+            start = chunk.rfind(b"\n", 0, position) + 1
+            end = chunk.find(b"\n", position)
+            end = len(chunk) if end < 0 else end
+            spans[start] = end
+            position = chunk.find(needle, end)
+    return [chunk[start : spans[start]] for start in sorted(spans)]
+
+
+def _parse(line: bytes, stats: ScanStats) -> LogEntry | None:
+    """The entry for a line; None (and counted) when it is not a whole, timed JSON object."""
+    if not line.strip():
+        return None
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        stats.corrupt_lines += 1
+        return None
+    stamp = event.get("timestamp") if isinstance(event, dict) else None
+    when = parse_timestamp(stamp) if isinstance(stamp, str) else None
+    if when is None:
+        stats.corrupt_lines += 1
+        return None
+    return LogEntry(time=when, event=event, raw=line.rstrip(b"\r"))
