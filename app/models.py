@@ -67,6 +67,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
+    @so.validates("email")
+    def _normalize_email(self, _key: str, address: str) -> str:
+        """Emails are stored trimmed and lowercased, so uniqueness ignores case."""
+        return address.strip().lower()
+
     def set_password(self, password: str) -> None:
         """Store a salted werkzeug hash (scrypt), never the password."""
         self.password_hash = generate_password_hash(password)

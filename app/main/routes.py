@@ -13,7 +13,7 @@ from app.extensions import db
 from app.main import bp
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.profiles import save_profile
-from app.models import Post, User, all_posts_newest_first, find_user
+from app.models import Post, all_posts_newest_first, find_user
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +52,8 @@ def user(username: str) -> str:
     profile = find_user(username) or abort(404)
     posts = _paginate(profile.posts_newest_first())
     return render_template(
-        "user.html", title=profile.username, user=profile, posts=posts, form=EmptyForm()
+        "user.html", title=profile.username, user=profile, posts=posts, form=EmptyForm(),
+        endpoint="main.user", page_args={"username": profile.username},
     )
 
 
@@ -105,7 +106,7 @@ def _change_following(username: str, *, follow: bool) -> Response:
     return redirect(url_for("main.user", username=target.username))
 
 
-def _paginate(query: sa.Select[tuple[Post]] | sa.Select[tuple[User]]) -> Pagination:
+def _paginate(query: sa.Select[tuple[Post]]) -> Pagination:
     """One page of `query`; `?page=` beyond the end is an empty page, not an error."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = int(current_app.config.get("POSTS_PER_PAGE") or 25)
