@@ -137,8 +137,13 @@ class SafeRotatingFileHandler(logging.Handler):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
             return
-        for index in range(self.backup_count - 1, 0, -1):
-            with contextlib.suppress(FileNotFoundError):
+        # Shift only up to the first missing backup: a young log with a large backup_count
+        # costs a few renames per rotation, not backup_count failed ones.
+        shifted = 0
+        while shifted < self.backup_count - 1 and self._backup(shifted + 1).exists():
+            shifted += 1
+        for index in range(shifted, 0, -1):
+            with contextlib.suppress(FileNotFoundError):  # an operator may be pruning too
                 os.replace(self._backup(index), self._backup(index + 1))
         with contextlib.suppress(FileNotFoundError):  # removed meanwhile by an operator
             os.replace(self.path, self._backup(1))
