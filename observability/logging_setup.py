@@ -91,12 +91,31 @@ def common_processors(settings: ObservabilitySettings) -> list[Processor]:
     ]
 
 
+class JSONLineFormatter(ProcessorFormatter):
+    """ProcessorFormatter rendering one JSON line, with a shortcut for structlog's own events.
+
+    Our events arrive fully processed (the shared chain ran once, before any handler), so
+    rendering `record.msg` directly skips ProcessorFormatter's record copy and dict copy;
+    third-party records take the normal path through the foreign chain.
+    """
+
+    def __init__(self, foreign_chain: Sequence[Processor]) -> None:
+        self._renderer = JSONLineRenderer()
+        super().__init__(
+            processors=[ProcessorFormatter.remove_processors_meta, self._renderer],
+            foreign_pre_chain=foreign_chain,
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line."""
+        if isinstance(record.msg, dict) and hasattr(record, "_name"):  # wrap_for_formatter's
+            return self._renderer.render(record.msg)
+        return super().format(record)
+
+
 def json_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
     """A formatter that renders events as one JSON line (the file, the email sink)."""
-    return ProcessorFormatter(
-        processors=[ProcessorFormatter.remove_processors_meta, JSONLineRenderer()],
-        foreign_pre_chain=foreign_chain,
-    )
+    return JSONLineFormatter(foreign_chain)
 
 
 def console_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:

@@ -93,10 +93,14 @@ class JSONLineRenderer:
     def __call__(
         self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict
     ) -> str:
-        """Render the event dict."""
-        ordered = {key: event_dict.pop(key) for key in LEADING_FIELDS if key in event_dict}
-        ordered.update(event_dict)
-        data = orjson.dumps(ordered, default=str, option=orjson.OPT_NON_STR_KEYS)
+        """Render the event dict (left unchanged)."""
+        return self.render(event_dict)
+
+    def render(self, event_dict: EventDict) -> str:
+        """The JSON line for an event dict, without the newline."""
+        # Merging into a dict that already holds the leading keys keeps them first.
+        leading = {key: event_dict[key] for key in LEADING_FIELDS if key in event_dict}
+        data = orjson.dumps({**leading, **event_dict}, default=str, option=orjson.OPT_NON_STR_KEYS)
         if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data or b"\xc2\x85" in data:
             data = (
                 data.replace(b"\xe2\x80\xa8", b"\\u2028")

@@ -24,6 +24,8 @@ SENSITIVE_KEY_PATTERN = re.compile(
 
 # structlog's bookkeeping inside ProcessorFormatter: the LogRecord itself, never rendered.
 _PASSTHROUGH_KEYS = frozenset({"_record", "_from_structlog"})
+_PLAIN_SCALARS = (int, float, bool)
+_MAX_REMEMBERED_KEYS = 4096  # keys built from data (dict payloads) must not grow memory forever
 
 
 def is_sensitive_key(key: object) -> bool:
@@ -44,20 +46,42 @@ class Redactor:
         self._secrets = tuple(
             sorted({value for value in secret_values if value}, key=len, reverse=True)
         )
+        # Key names come from code, so there are few of them: remember each verdict,
+        # (is it sensitive, the key with secrets scrubbed), instead of matching every time.
+        self._key_verdicts: dict[str, tuple[bool, str]] = {}
 
     def __call__(
         self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict
     ) -> EventDict:
         """Redact the event in place (nested containers are copied, never mutated)."""
-        for key, value in list(event_dict.items()):
+        renamed: list[tuple[str, str]] = []
+        for key, value in event_dict.items():
             if key in _PASSTHROUGH_KEYS:
                 continue
-            clean_key = self.scrub(key) if self._secrets else key
-            clean_value = REDACTED if is_sensitive_key(key) else self.clean(value)
+            sensitive, clean_key = self._key_verdicts.get(key) or self._judge_key(key)
+            if sensitive:
+                event_dict[key] = REDACTED
+            elif type(value) is str:  # the common case first, and cheaply
+                if self._secrets:
+                    event_dict[key] = self.scrub(value)
+            elif not (value is None or type(value) in _PLAIN_SCALARS):
+                event_dict[key] = self.clean(value)
             if clean_key != key:
-                del event_dict[key]
-            event_dict[clean_key] = clean_value
+                renamed.append((key, clean_key))
+        for key, clean_key in renamed:  # a key that spells a secret keeps its value, renamed
+            event_dict[clean_key] = event_dict.pop(key)
         return event_dict
+
+    def is_sensitive(self, key: object) -> bool:
+        """`is_sensitive_key`, memoised for the key names code keeps using."""
+        text = str(key)
+        return (self._key_verdicts.get(text) or self._judge_key(text))[0]
+
+    def _judge_key(self, key: str) -> tuple[bool, str]:
+        verdict = (is_sensitive_key(key), self.scrub(key))
+        if len(self._key_verdicts) < _MAX_REMEMBERED_KEYS:
+            self._key_verdicts[key] = verdict
+        return verdict
 
     def scrub(self, text: str) -> str:
         """`text` with every configured secret value replaced by the redaction marker."""
@@ -74,7 +98,7 @@ class Redactor:
             return value
         if isinstance(value, dict):
             return {
-                self.scrub(str(key)): REDACTED if is_sensitive_key(key) else self.clean(item)
+                self.scrub(str(key)): REDACTED if self.is_sensitive(key) else self.clean(item)
                 for key, item in value.items()
             }
         if isinstance(value, list | tuple | set | frozenset):
@@ -87,7 +111,7 @@ class Redactor:
             isinstance(item, tuple)
             and len(item) == 2
             and isinstance(item[0], str)
-            and is_sensitive_key(item[0])
+            and self.is_sensitive(item[0])
         ):
             return [self.scrub(item[0]), REDACTED]
         return self.clean(item)
