@@ -67,9 +67,15 @@ def external_requests() -> list[str]:
 
 @pytest.fixture
 def new_context(
-    browser: Browser, live_server: Any, external_requests: list[str]
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    live_server: LiveServer,
+    external_requests: list[str],
 ) -> Iterator[Callable[..., BrowserContext]]:
-    """Make isolated browser contexts (own cookies, storage) on the test server; closed after."""
+    """Make isolated browser contexts (own cookies, storage) on the test server; closed after.
+
+    When the test fails, every open page is first saved to test-artifacts/browser/.
+    """
     contexts: list[BrowserContext] = []
 
     def block_external(route: Route) -> None:
@@ -85,20 +91,20 @@ def new_context(
         return context
 
     yield make
-    for context in contexts:
+    call_report = request.node.stash.get(_reports, {}).get("call")
+    failed = call_report is not None and call_report.failed
+    for number, context in enumerate(contexts):
+        if failed:
+            for tab_number, tab in enumerate(context.pages):
+                label = f"failure-{number}-{tab_number}"
+                tab.screenshot(path=artifact_path(request, label), full_page=True)
         context.close()
 
 
 @pytest.fixture
-def page(
-    request: pytest.FixtureRequest, new_context: Callable[..., BrowserContext]
-) -> Iterator[Page]:
-    """A desktop-sized page; a failing test leaves a screenshot in test-artifacts/browser/."""
-    tab = new_context(viewport={"width": 1280, "height": 900}).new_page()
-    yield tab
-    call_report = request.node.stash.get(_reports, {}).get("call")
-    if call_report is not None and call_report.failed:
-        tab.screenshot(path=artifact_path(request, "failure"), full_page=True)
+def page(new_context: Callable[..., BrowserContext]) -> Page:
+    """A desktop-sized page in its own context."""
+    return new_context(viewport={"width": 1280, "height": 900}).new_page()
 
 
 @pytest.fixture

@@ -1,0 +1,103 @@
+"""Error pages in a real Chromium: the request ID on the page is the header's, and copies."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Response, expect
+
+from tests.browser.conftest import artifact_path
+from tests.browser.flows import publish, sign_up
+from tests.browser.live_server import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _copy_request_id_page(
+    new_context: Callable[..., BrowserContext], live_server: LiveServer
+) -> Page:
+    """A page whose context may use the clipboard on the test server's origin."""
+    context = new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    return context.new_page()
+
+
+def _assert_page_quotes_and_copies(page: Page, response: Response | None, status: int) -> str:
+    """The page shows the header's request ID, and the Copy button puts it on the clipboard."""
+    assert response is not None
+    assert response.status == status
+    request_id = response.headers["x-request-id"]
+    assert request_id
+    expect(page.locator("#request-id")).to_have_text(request_id)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == request_id
+    return request_id
+
+
+def _logged_events(log_dir: Path, request_id: str, event: str, wait_s: float = 10) -> list[dict]:
+    """The log lines of one request with one event name (the sink may lag a little)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = [
+            record
+            for path in [log_dir / "microblog.log", *log_dir.glob("microblog.log.[0-9]*")]
+            for record in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+            if record.get("request_id") == request_id and record.get("event") == event
+        ]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_404_page_quotes_the_request_id(
+    request: pytest.FixtureRequest,
+    new_context: Callable[..., BrowserContext],
+    live_server: LiveServer,
+) -> None:
+    """An unknown address gives a 404 page quoting the X-Request-ID, ready to copy."""
+    page = _copy_request_id_page(new_context, live_server)
+    response = page.goto("/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    _assert_page_quotes_and_copies(page, response, 404)
+    page.screenshot(path=artifact_path(request, "404"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("table", "navbar_link"),
+    [
+        ("post", "Logout"),  # the user still loads: the navbar says who is signed in
+        ("user", "Login"),  # not even the user loads: the page falls back to signed-out links
+    ],
+)
+def test_500_page_during_a_database_outage(
+    request: pytest.FixtureRequest,
+    new_context: Callable[..., BrowserContext],
+    live_server: LiveServer,
+    table: str,
+    navbar_link: str,
+) -> None:
+    """With a table gone under the running server, the 500 page still renders and quotes the ID."""
+    page = _copy_request_id_page(new_context, live_server)
+    sign_up(page, "alice")
+    publish(page, "Before the outage")
+    with sqlite3.connect(live_server.database) as database:
+        database.execute(f'ALTER TABLE "{table}" RENAME TO "{table}_gone"')
+
+    response = page.goto("/index")
+    expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()
+    expect(page.get_by_role("link", name=navbar_link)).to_be_attached()
+    request_id = _assert_page_quotes_and_copies(page, response, 500)
+    page.screenshot(path=artifact_path(request, "500"), full_page=True)
+
+    content = page.content()
+    assert "Traceback" not in content
+    assert f"{table}_gone" not in content and "OperationalError" not in content
+    failures = _logged_events(live_server.log_dir, request_id, "unhandled_exception")
+    assert len(failures) == 1
+    assert "OperationalError" in json.dumps(failures[0]["exception"])
