@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g
 from flask_login import UserMixin
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db, login
@@ -173,7 +175,14 @@ def find_user_by_email(email: str) -> User | None:
 @login.user_loader
 def load_user(user_id: str) -> User | None:
     """Flask-Login's hook: the session stores the user's id."""
+    if g.get("user_load_failed"):
+        # The first failure is already becoming a 500; its page (and Flask-Login's template
+        # context) must not fail again, so the rest of this request sees an anonymous user.
+        return None
     try:
         return db.session.get(User, int(user_id))
     except ValueError:  # a tampered session cannot crash the request
         return None
+    except SQLAlchemyError:
+        g.user_load_failed = True
+        raise
