@@ -55,8 +55,10 @@ class UTCTimestamper:
 
     def format(self, epoch_seconds: float) -> str:
         """`2026-11-24T04:32:48.123Z` for a POSIX timestamp."""
-        whole = int(epoch_seconds)
-        millis = int((epoch_seconds - whole) * 1000)
+        # Via whole microseconds, as datetime does: 48.007 is the float 48.00699999..., and
+        # truncating that straight to milliseconds would print .006.
+        whole, micros = divmod(round(epoch_seconds * 1_000_000), 1_000_000)
+        millis = micros // 1000
         cached_second, prefix = self._cached
         if whole != cached_second:
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
@@ -110,16 +112,22 @@ class JSONLineRenderer:
         return data.decode("utf-8")
 
 
-# C0 and C1 controls, DEL, and the Unicode line separators, as visible escapes.
-_CONTROL_ESCAPES = {
-    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+# Control characters as Unicode "control pictures" (LF -> U+240A, ESC -> U+241B...): visible,
+# unambiguous, and printable, so ConsoleRenderer's own repr() of some values leaves them as they
+# are instead of doubling backslashes. Line separators show as U+2424, other C1 codes as U+FFFD.
+_CONTROL_PICTURES = {
+    **{code: chr(0x2400 + code) for code in range(0x20)},
+    0x7F: "\u2421",
+    **{code: "\ufffd" for code in range(0x80, 0xA0)},
+    0x85: "\u2424",
+    0x2028: "\u2424",
+    0x2029: "\u2424",
 }
 
 
 def escape_control_chars(text: str) -> str:
-    """`text` with control characters as escapes (`\\n`, `\\x1b`...): no forged lines, no ANSI."""
-    return text.translate(_CONTROL_ESCAPES)
+    """`text` with control characters as visible symbols: no forged lines, no ANSI sequences."""
+    return text.translate(_CONTROL_PICTURES)
 
 
 def escape_for_console(

@@ -1,0 +1,229 @@
+"""configure_logging: one pipeline for ours and third-party records; sinks, levels, idempotence."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+
+from observability import logging_setup
+from observability.logging_setup import INSTALLED_MARK, configure_logging, parse_level
+from observability.settings import ObservabilitySettings
+from tests.observability.log_reading import read_log
+
+Configure = Callable[..., ObservabilitySettings]
+
+
+@pytest.fixture
+def configure(tmp_path: Path) -> Iterator[Configure]:
+    """configure_logging with test settings (no console unless asked); undone afterwards."""
+
+    def _configure(**overrides: Any) -> ObservabilitySettings:
+        fields: dict[str, Any] = {"log_dir": tmp_path / "logs", "state_dir": tmp_path,
+                                  "console": False, **overrides}
+        settings = ObservabilitySettings(**fields)
+        configure_logging(settings)
+        return settings
+
+    yield _configure
+    logging_setup.remove_installed_handlers(logging.getLogger())
+    structlog.contextvars.clear_contextvars()
+
+
+def _installed() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if getattr(h, INSTALLED_MARK, False)]
+
+
+def test_structlog_events_become_json_lines(configure: Configure) -> None:
+    """An event has timestamp, level, event and logger first, then its fields and context."""
+    settings = configure()
+    structlog.contextvars.bind_contextvars(request_id="R1", user_id=4)
+    structlog.get_logger("app.main.routes").info("post_created", post_id=9)
+    (event,) = read_log(settings.log_file)
+    assert list(event)[:5] == ["timestamp", "level", "event", "logger", "request_id"]
+    assert event["timestamp"].endswith("Z") and len(event["timestamp"]) == 24
+    assert {k: v for k, v in event.items() if k != "timestamp"} == {
+        "level": "info", "event": "post_created", "logger": "app.main.routes",
+        "request_id": "R1", "user_id": 4, "post_id": 9,
+    }
+
+
+def test_third_party_records_get_the_same_shape_and_context(configure: Configure) -> None:
+    """A stdlib record has its arguments merged, the same fields, and the bound request context."""
+    settings = configure()
+    structlog.contextvars.bind_contextvars(request_id="R2")
+    logging.getLogger("sqlalchemy.pool").warning("pool %s is %d%% full", "main", 90,
+                                                 extra={"pool": "main"})
+    (event,) = read_log(settings.log_file)
+    assert event["event"] == "pool main is 90% full"
+    assert event["level"] == "warning"
+    assert event["logger"] == "sqlalchemy.pool"
+    assert event["request_id"] == "R2"
+    assert event["pool"] == "main"
+    assert "positional_args" not in event and "args" not in event
+
+
+def test_exceptions_are_structured_for_both_kinds_of_logger(configure: Configure) -> None:
+    """`log.exception` and a stdlib `exc_info` record both give the structured `exception`."""
+    settings = configure()
+    try:
+        raise ZeroDivisionError("division by zero")
+    except ZeroDivisionError:
+        structlog.get_logger("ours").exception("failed")
+        logging.getLogger("theirs").error("also failed", exc_info=True)
+    ours, theirs = read_log(settings.log_file)
+    for event in (ours, theirs):
+        assert event["level"] == "error"
+        assert event["exception"][0]["exc_type"] == "ZeroDivisionError"
+        assert event["exception"][0]["frames"][-1]["name"] == (
+            "test_exceptions_are_structured_for_both_kinds_of_logger"
+        )
+        assert len(event["fingerprint"]) == 12
+    assert ours["fingerprint"] == theirs["fingerprint"]
+
+
+def test_secrets_are_redacted_in_every_kind_of_event(configure: Configure) -> None:
+    """Sensitive keys and configured secret values vanish from our events and foreign ones."""
+    settings = configure(secret_values=("topsecretvalue",))
+    structlog.get_logger("ours").info("login", password="hunter2", note="k=topsecretvalue")
+    logging.getLogger("theirs").warning("using %s", "topsecretvalue")
+    text = settings.log_file.read_text()
+    assert "hunter2" not in text and "topsecretvalue" not in text
+    ours, theirs = read_log(settings.log_file)
+    assert ours["password"] == "[REDACTED]" and ours["note"] == "k=[REDACTED]"
+    assert theirs["event"] == "using [REDACTED]"
+
+
+def test_log_level_filters_every_kind_of_event(configure: Configure) -> None:
+    """Below LOG_LEVEL nothing is written: structlog calls, stdlib records, loggers set lower."""
+    settings = configure(log_level="WARNING")
+    chatty = logging.getLogger("chatty.library")
+    chatty.setLevel(logging.DEBUG)  # a library that sets its own level still obeys LOG_LEVEL
+    try:
+        structlog.get_logger("ours").info("hidden")
+        logging.getLogger("theirs").info("hidden")
+        chatty.debug("hidden")
+        structlog.get_logger("ours").warning("shown")
+    finally:
+        chatty.setLevel(logging.NOTSET)
+    assert [event["event"] for event in read_log(settings.log_file)] == ["shown"]
+
+
+def test_debug_level_lets_debug_through(configure: Configure) -> None:
+    """LOG_LEVEL=DEBUG writes debug events."""
+    settings = configure(log_level="DEBUG")
+    structlog.get_logger("ours").debug("detail")
+    assert [event["level"] for event in read_log(settings.log_file)] == ["debug"]
+
+
+def test_reconfiguring_replaces_our_handlers_and_keeps_others(
+    configure: Configure, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A second call swaps our sinks (new file, new level) and leaves foreign handlers alone."""
+    foreign = logging.NullHandler()
+    logging.getLogger().addHandler(foreign)
+    try:
+        first = configure()
+        second = configure(log_dir=tmp_path / "other", log_level="ERROR")
+        assert len(_installed()) == 1
+        assert foreign in logging.getLogger().handlers
+        assert caplog.handler in logging.getLogger().handlers
+        structlog.get_logger("ours").warning("filtered")
+        structlog.get_logger("ours").error("kept")
+        assert read_log(first.log_file) == []
+        assert [event["event"] for event in read_log(second.log_file)] == ["kept"]
+    finally:
+        logging.getLogger().removeHandler(foreign)
+
+
+def test_werkzeug_access_lines_are_dropped_but_not_its_other_lines(configure: Configure) -> None:
+    """The dev server's access line duplicates request_finished; its startup line stays."""
+    settings = configure()
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.info('127.0.0.1 - - [24/Nov/2026 04:32:48] "%s" %s %s', "GET / HTTP/1.1", "200", "-")
+    werkzeug.info("Running on http://127.0.0.1:5000")
+    assert [event["event"] for event in read_log(settings.log_file)] == [
+        "Running on http://127.0.0.1:5000"
+    ]
+
+
+def test_console_is_pretty_and_escaped_in_debug(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Debug mode prints aligned text; a newline in a value cannot start a fake line."""
+    configure(console=True, debug=True)
+    structlog.get_logger("ours").warning("login_failed", username='eve\n2026 [error] "forged"')
+    try:
+        raise ValueError("bad\nvalue")
+    except ValueError:
+        structlog.get_logger("ours").exception("crashed")
+    lines = capsys.readouterr().out.splitlines()
+    assert "login_failed" in lines[0] and "eve␊2026 [error]" in lines[0]
+    assert "forged" not in "".join(lines[1:])
+    assert lines[-1] == "ValueError: bad␊value"
+    assert any(line.startswith("Traceback (most recent call last):") for line in lines)
+
+
+def test_console_is_json_outside_debug(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without debug the console prints the same JSON lines as the file."""
+    settings = configure(console=True)
+    structlog.get_logger("ours").info("hello", n=1)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line) == read_log(settings.log_file)[0]
+
+
+class _Collecting(logging.Handler):
+    """Stands in for the email sink (built by another module): keeps what it formats."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_email_sink_gets_json_of_errors_only(
+    configure: Configure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler build_email_handler returns is attached, keeps its level, renders JSON."""
+    sink = _Collecting()
+    monkeypatch.setattr(logging_setup, "build_email_handler", lambda settings: sink)
+    configure(secret_values=("mailpass99",))
+    structlog.get_logger("ours").warning("not emailed")
+    structlog.get_logger("ours").error("emailed", detail="mailpass99")
+    assert [json.loads(line)["event"] for line in sink.lines] == ["emailed"]
+    assert json.loads(sink.lines[0])["detail"] == "[REDACTED]"
+    assert getattr(sink, INSTALLED_MARK)
+
+
+def test_email_sink_formatter_of_its_own_is_kept(
+    configure: Configure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sink that brings its own formatter keeps it."""
+    sink = _Collecting()
+    own = logging.Formatter("%(levelname)s")
+    sink.setFormatter(own)
+    monkeypatch.setattr(logging_setup, "build_email_handler", lambda settings: sink)
+    configure()
+    assert sink.formatter is own
+
+
+@pytest.mark.parametrize(("name", "level"), [("debug", 10), ("INFO", 20), (" Warning ", 30),
+                                             ("WARN", 30), ("critical", 50)])
+def test_level_names(name: str, level: int) -> None:
+    """LOG_LEVEL accepts the usual names in any case."""
+    assert parse_level(name) == level
+
+
+def test_unknown_level_is_an_error() -> None:
+    """A typo in LOG_LEVEL is reported with the valid choices."""
+    with pytest.raises(ValueError, match="LOG_LEVEL must be one of DEBUG, INFO"):
+        parse_level("VERBOSE")
