@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def pytest_runtest_makereport(
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One Chromium for the run; skipped, with the reason, when it cannot start here."""
+    shutil.rmtree(ARTIFACTS_DIR, ignore_errors=True)  # only this run's screenshots remain
     try:
         playwright = sync_playwright().start()
     except (PlaywrightError, OSError) as error:
