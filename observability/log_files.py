@@ -66,10 +66,13 @@ def open_log(path: Path) -> Iterator[BinaryIO]:
 
 def read_chunks(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Blocks of whole lines (each ends with a newline except maybe the file's last one)."""
+    # A gzip stream's read1 hands over each decompressed piece as it comes, so a file cut short
+    # still gives up everything before the damage (read(n) would drop the last partial piece).
+    read = getattr(stream, "read1", stream.read)
     pending = b""
     while True:
         try:
-            block = stream.read(chunk_size)
+            block = read(chunk_size)
         except (EOFError, OSError, zlib.error) as error:  # gzip: truncated or corrupt stream
             if pending:
                 yield pending
