@@ -10,12 +10,16 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Sequence
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from observability.settings import ObservabilitySettings
 
 DEFAULT_TIMEOUT = 10.0
+# RFC 5322's hard line limit instead of the 78-column folding: Python folds some subjects of
+# 79-100 characters right after "Subject:", which readers then show with a leading space.
+_POLICY = policy.SMTP.clone(max_line_length=998)
 MAX_REASON_LENGTH = 300
 
 
@@ -36,7 +40,7 @@ def build_message(
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """A plain-text message from the configured sender to the admins (or `recipients`)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = settings.sender
     message["To"] = ", ".join(recipients if recipients is not None else settings.admins)
     message["Subject"] = subject

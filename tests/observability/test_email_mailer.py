@@ -131,3 +131,16 @@ def test_header_injection_is_impossible(tmp_path: Path) -> None:
     settings = mail_settings(tmp_path, 25)
     with pytest.raises(ValueError, match="linefeed or carriage return"):
         build_message(settings, "Oops\r\nBcc: victim@example.org", "x")
+
+
+@pytest.mark.parametrize("length", [70, 85, 120, 250])
+def test_long_subjects_arrive_intact(
+    tmp_path: Path, smtp_server: SMTPServer, length: int
+) -> None:
+    """Subjects up to our 250-character cap arrive exactly as sent (no stray folding space)."""
+    settings = mail_settings(tmp_path, smtp_server.port)
+    subject = ("[Microblog] OperationalError on POST /login (request 2M4JY-009EH-TTTX6) "
+               + "x" * 300)[:length]
+    send_message(settings, build_message(settings, subject, "x"))
+    [received] = smtp_server.wait_for(1)
+    assert received.message["Subject"] == subject

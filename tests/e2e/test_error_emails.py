@@ -1,0 +1,154 @@
+"""End to end: a storm of identical errors over 4 real gunicorn workers sends one email.
+
+The 500s come from a real fault, not a test route: the `user` table is renamed under the
+running server (a database outage), so every POST /login fails inside our own code at the same
+place, which is exactly "the same error" for the fingerprint.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.models import User
+from tests.smtp_server import SMTPServer, free_port
+
+BIN_DIR = Path(sys.executable).parent
+WINDOW_SECONDS = 6  # long enough that 50 requests fit in it on a busy 2-core machine
+STORM = 50
+POSTED_PASSWORD = "storm-password-never-mailed"
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    database: Path
+    output: Path
+
+
+def _wait_until_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited: {server.output.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail("gunicorn did not become ready within 90 s")
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, env_overrides: dict[str, str], workers: int = 4) -> Iterator[Server]:
+    """A migrated SQLite file and a real gunicorn with `workers` workers on a free port."""
+    database = tmp_path / "microblog.db"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAIL_")}
+    env.update(DATABASE_URL=f"sqlite:///{database}", LOG_DIR=str(tmp_path / "logs"),
+               SECRET_KEY="e2e-secret-key", **env_overrides)
+    subprocess.run([str(BIN_DIR / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=PROJECT_ROOT,
+                   env=env, check=True, capture_output=True, timeout=120)
+    port = free_port()
+    server = Server(f"http://127.0.0.1:{port}", database, tmp_path / "gunicorn.out")
+    with server.output.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN_DIR / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", str(workers),
+             "--bind", f"127.0.0.1:{port}"],
+            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_ready(server, process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _login_form(server: Server) -> tuple[urllib.request.OpenerDirector, str]:
+    """A browser-like opener holding the session cookie, and the login form's CSRF token."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(f"{server.url}/login", timeout=30) as response:
+        match = _CSRF.search(response.read().decode())
+    assert match, "the login page has no csrf_token field"
+    return opener, match.group(1)
+
+
+def _post_login(server: Server, opener: urllib.request.OpenerDirector, token: str) -> int:
+    data = urllib.parse.urlencode({"csrf_token": token, "username": "storm",
+                                   "password": POSTED_PASSWORD}).encode()
+    try:
+        with opener.open(f"{server.url}/login", data=data, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return int(error.code)
+
+
+def _held_back(message_text: str) -> int:
+    match = re.search(r"^Held back:\s+(\d+) repeat", message_text, re.MULTILINE)
+    assert match, message_text
+    return int(match.group(1))
+
+
+@pytest.mark.slow
+def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
+    tmp_path: Path, smtp_server: SMTPServer
+) -> None:
+    """50 identical 500s over 4 workers: one email; the next after the window says 49 held back."""
+    config = tmp_path / "microblog.yaml"
+    config.write_text(f"STATE_DIR: {tmp_path / 'state'}\n")  # this test's own throttle state
+    env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
+           "ADMINS": "ops@example.org,dev@example.org",
+           "ERROR_EMAIL_THROTTLE_SECONDS": str(WINDOW_SECONDS), "MICROBLOG_CONFIG": str(config)}
+    with gunicorn(tmp_path, env) as server:
+        opener, token = _login_form(server)
+        with sqlite3.connect(server.database) as connection:  # the outage
+            connection.execute(f'ALTER TABLE "{User.__tablename__}" RENAME TO "gone"')
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda _: _post_login(server, opener, token), range(STORM)))
+        storm_seconds = time.monotonic() - started
+        assert statuses == [500] * STORM
+        assert storm_seconds < WINDOW_SECONDS / 2, f"storm took {storm_seconds:.1f} s: too loaded"
+
+        assert smtp_server.wait_for(1, timeout=30), "no email for the storm"
+        first_arrived = time.monotonic()
+        # Past the window, the next occurrence is emailed and reports the storm's repeats.
+        time.sleep(max(0.0, first_arrived + WINDOW_SECONDS + 1 - time.monotonic()))
+        assert _post_login(server, opener, token) == 500
+        smtp_server.wait_for(2, timeout=30)
+        time.sleep(1)  # a straggler from the storm would arrive now
+        messages = smtp_server.messages()
+
+    assert len(messages) == 2, [str(item.message["Subject"]) for item in messages]
+    first, second = messages
+    assert first.rcpt_tos == ["ops@example.org", "dev@example.org"]
+    assert first.message["Subject"].startswith("[Microblog] OperationalError on POST /login")
+    assert _held_back(first.message.get_content()) == 0
+    assert _held_back(second.message.get_content()) == STORM - 1
+    assert all(POSTED_PASSWORD not in item.message.as_string() for item in messages)
