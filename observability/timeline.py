@@ -6,7 +6,7 @@ reads on the page and in a terminal never differs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -31,16 +31,19 @@ def format_value(value: Any) -> str:
         return orjson.dumps(str(value)).decode()
 
 
-def format_fields(event: Mapping[str, Any]) -> str:
+def format_fields(event: Mapping[str, Any], hidden: Iterable[str] = ()) -> str:
     """The event's own fields as `key=value`, the request fields first, the logger last."""
+    skip = _COLUMNS.union(_FIRST_FIELDS, hidden)
     keys = [key for key in _FIRST_FIELDS if key in event]
-    keys += [key for key in event if key not in _COLUMNS and key not in _FIRST_FIELDS]
+    keys += [key for key in event if key not in skip]
     if "logger" in event:
         keys.append("logger")
     return " ".join(f"{key}={format_value(event[key])}" for key in keys)
 
 
-def format_event_line(event: Mapping[str, Any], *, with_request_id: bool = False) -> str:
+def format_event_line(
+    event: Mapping[str, Any], *, with_request_id: bool = False, hidden: Iterable[str] = ()
+) -> str:
     """`time  LEVEL  event  [request id]  key=value …` on one line."""
     columns = [
         str(event.get("timestamp", "?")),
@@ -49,7 +52,7 @@ def format_event_line(event: Mapping[str, Any], *, with_request_id: bool = False
     ]
     if with_request_id:
         columns.append(str(event.get("request_id") or "-"))
-    fields = format_fields(event)
+    fields = format_fields(event, hidden)
     return "  ".join(columns + ([fields] if fields else []))
 
 
@@ -65,9 +68,11 @@ def exception_text(event: Mapping[str, Any]) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def format_event(event: Mapping[str, Any], *, with_request_id: bool = False) -> str:
+def format_event(
+    event: Mapping[str, Any], *, with_request_id: bool = False, hidden: Iterable[str] = ()
+) -> str:
     """The event's line, followed by its traceback when it has one."""
-    line = format_event_line(event, with_request_id=with_request_id) + "\n"
+    line = format_event_line(event, with_request_id=with_request_id, hidden=hidden) + "\n"
     traceback = exception_text(event)
     return line + (traceback + "\n" if traceback else "")
 
@@ -95,5 +100,6 @@ def render_timeline(events: Sequence[Mapping[str, Any]]) -> str:
     """A request's events, in the order given, under a heading; tracebacks in full."""
     if not events:
         return ""
-    body = "".join(format_event(event) for event in events)
+    # The heading names the trace once; repeating it on every line would only add noise.
+    body = "".join(format_event(event, hidden=_TRACE_FIELDS) for event in events)
     return f"{describe_request(events)}\n\n{body}"

@@ -129,9 +129,12 @@ def test_render_timeline_tells_the_whole_story() -> None:
 
 
 def test_render_timeline_names_the_trace_when_there_is_one() -> None:
-    """A request that came with a traceparent shows its trace under the heading."""
+    """A request that came with a traceparent names its trace once, under the heading."""
     traced = event(at(1), "info", "request_finished", PROFILE, trace_id="4bf92f35", span_id="00f0")
-    assert render_timeline([traced]).splitlines()[1] == "trace_id=4bf92f35 span_id=00f0"
+    lines = render_timeline([traced]).splitlines()
+    assert lines[1] == "trace_id=4bf92f35 span_id=00f0"
+    assert "trace_id" not in lines[3]  # named once, in the heading
+    assert "trace_id=4bf92f35" in format_event_line(traced)  # search lines keep it
 
 
 def test_render_timeline_of_nothing_is_empty() -> None:
