@@ -8,6 +8,7 @@ place, which is exactly "the same error" for the fingerprint.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import sqlite3
@@ -40,6 +41,7 @@ _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 class Server:
     url: str
     database: Path
+    log_dir: Path
     output: Path
 
 
@@ -67,7 +69,8 @@ def gunicorn(tmp_path: Path, env_overrides: dict[str, str], workers: int = 4) ->
     subprocess.run([str(BIN_DIR / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=PROJECT_ROOT,
                    env=env, check=True, capture_output=True, timeout=120)
     port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", database, tmp_path / "gunicorn.out")
+    server = Server(f"http://127.0.0.1:{port}", database, tmp_path / "logs",
+                    tmp_path / "gunicorn.out")
     with server.output.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN_DIR / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", str(workers),
@@ -97,15 +100,32 @@ def _login_form(server: Server) -> tuple[urllib.request.OpenerDirector, str]:
     return opener, match.group(1)
 
 
-def _post_login(server: Server, opener: urllib.request.OpenerDirector, token: str) -> int:
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    request_id: str
+    page: str
+
+
+def _post_login(server: Server, opener: urllib.request.OpenerDirector, token: str) -> Reply:
     data = urllib.parse.urlencode({"csrf_token": token, "username": "storm",
                                    "password": POSTED_PASSWORD}).encode()
     try:
         with opener.open(f"{server.url}/login", data=data, timeout=60) as response:
-            return int(response.status)
+            page = response.read().decode()
+            return Reply(response.status, response.headers["X-Request-ID"], page)
     except urllib.error.HTTPError as error:
-        error.close()
-        return int(error.code)
+        with error:
+            return Reply(error.code, error.headers["X-Request-ID"], error.read().decode())
+
+
+def _logged_errors(log_dir: Path) -> dict[str, dict[str, object]]:
+    """The `unhandled_exception` events of every log file, by request ID."""
+    files = [path for path in log_dir.glob("microblog.log*")
+             if re.fullmatch(r"microblog\.log(\.\d+)?", path.name)]  # not the lock file
+    events = (json.loads(line) for path in files
+              for line in path.read_text().splitlines() if line.strip())
+    return {str(e["request_id"]): e for e in events if e["event"] == "unhandled_exception"}
 
 
 def _held_back(message_text: str) -> int:
@@ -131,16 +151,17 @@ def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda _: _post_login(server, opener, token), range(STORM)))
+            replies = list(pool.map(lambda _: _post_login(server, opener, token), range(STORM)))
         storm_seconds = time.monotonic() - started
-        assert statuses == [500] * STORM
+        assert [reply.status for reply in replies] == [500] * STORM
         assert storm_seconds < WINDOW_SECONDS / 2, f"storm took {storm_seconds:.1f} s: too loaded"
 
         assert smtp_server.wait_for(1, timeout=30), "no email for the storm"
         first_arrived = time.monotonic()
         # Past the window, the next occurrence is emailed and reports the storm's repeats.
         time.sleep(max(0.0, first_arrived + WINDOW_SECONDS + 1 - time.monotonic()))
-        assert _post_login(server, opener, token) == 500
+        last = _post_login(server, opener, token)
+        assert last.status == 500
         smtp_server.wait_for(2, timeout=30)
         time.sleep(1)  # a straggler from the storm would arrive now
         messages = smtp_server.messages()
@@ -152,3 +173,13 @@ def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
     assert _held_back(first.message.get_content()) == 0
     assert _held_back(second.message.get_content()) == STORM - 1
     assert all(POSTED_PASSWORD not in item.message.as_string() for item in messages)
+
+    # One ID everywhere: the page, the X-Request-ID header, the log line and the email.
+    logged = _logged_errors(server.log_dir)
+    assert first.message["X-Request-ID"] in {reply.request_id for reply in replies}
+    assert second.message["Subject"].endswith(f"(request {last.request_id})")
+    assert last.request_id in last.page
+    assert f'select(.request_id=="{last.request_id}")' in second.message.get_content()
+    assert logged[last.request_id]["fingerprint"] == logged[first.message["X-Request-ID"]][
+        "fingerprint"] == second.message["X-Microblog-Fingerprint"]
+    assert len(logged) == STORM + 1
