@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
@@ -12,19 +10,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
-from werkzeug.test import TestResponse
 
 from app import create_app
 from app.extensions import db
 from app.models import User
+from tests.app.helpers import PASSWORD, AuthActions, MakeUser
 
-PASSWORD = "correct horse battery"
 # The app hashes with scrypt (deliberately slow); fixtures store a cheap hash of the same kind
 # of werkzeug string so that logging in hundreds of times keeps the suite fast.
 _CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-_CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-MakeUser = Callable[..., User]
 
 
 class _SharedBytecodeCache(jinja2.BytecodeCache):
@@ -69,24 +63,9 @@ def make_user(app: Flask) -> MakeUser:
     return _make_user
 
 
-@dataclass
-class AuthActions:
-    """Log in and out through the real routes, as a browser would."""
-
-    client: FlaskClient
-
-    def login(self, username: str, password: str = PASSWORD, **extra: Any) -> TestResponse:
-        """POST the login form (with a CSRF token when the page has one)."""
-        data = {"username": username, "password": password, **extra}
-        return self.client.post("/login", data=with_csrf(self.client, "/login", data))
-
-    def logout(self) -> TestResponse:
-        """GET /logout."""
-        return self.client.get("/logout")
-
-
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
+    """Log in and out on `client` through the real forms."""
     return AuthActions(client)
 
 
@@ -96,20 +75,6 @@ def alice(make_user: MakeUser, auth: AuthActions) -> User:
     user = make_user("alice")
     assert auth.login("alice").status_code == 302
     return user
-
-
-def csrf_token_from(html: str) -> str | None:
-    """The CSRF token of the first form in a page, if it has one."""
-    match = _CSRF_FIELD.search(html)
-    return match.group(1) if match else None
-
-
-def with_csrf(client: FlaskClient, page: str, data: dict[str, Any]) -> dict[str, Any]:
-    """`data` plus the CSRF token that `page` hands out (unchanged when CSRF is off)."""
-    if not client.application.config.get("WTF_CSRF_ENABLED", True):
-        return data
-    token = csrf_token_from(client.get(page).get_data(as_text=True))
-    return {**data, "csrf_token": token} if token else data
 
 
 @pytest.fixture
@@ -127,11 +92,5 @@ def csrf_app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 @pytest.fixture
 def csrf_client(csrf_app: Flask) -> FlaskClient:
+    """A client of the CSRF-enforcing app."""
     return csrf_app.test_client()
-
-
-@pytest.fixture
-def no_propagation(app: Flask) -> Flask:
-    """The app with TESTING's exception propagation off, so the real 500 handler runs."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    return app

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from app.auth.redirects import is_safe_next
 from app.extensions import db
 from app.models import User
-from tests.app.conftest import PASSWORD, AuthActions, MakeUser
+from tests.app.helpers import PASSWORD, AuthActions, MakeUser
 
 GOOD_REGISTRATION = {
     "username": "newbie",

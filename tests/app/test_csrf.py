@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import followers
-from tests.app.conftest import PASSWORD, AuthActions, MakeUser, csrf_token_from
+from tests.app.helpers import PASSWORD, AuthActions, MakeUser, csrf_token_from
 
 CSRF_PAGE = "Form expired"
 

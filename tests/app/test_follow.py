@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User, followers
-from tests.app.conftest import MakeUser
+from tests.app.helpers import MakeUser
 
 
 def _follow_pairs(app: Flask) -> set[tuple[int, int]]:

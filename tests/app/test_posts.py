@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Post, User
-from tests.app.conftest import MakeUser
+from tests.app.helpers import MakeUser
 
 _BODY = re.compile(r'<p class="post-body mb-0">(.*?)</p>', re.S)
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User
-from tests.app.conftest import AuthActions, MakeUser
+from tests.app.helpers import AuthActions, MakeUser
 
 TAKEN = "Please use a different username."
 
