@@ -1,0 +1,95 @@
+"""Routes of the admin console: thin pages over `observability.log_search`, read from the logs.
+
+The console reads the log files, never the database, so it still works when the database is
+the thing that broke.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.admin import bp
+from app.extensions import login
+from observability.error_groups import recent_errors
+from observability.log_query import QueryError, parse_time, request_id_key
+from observability.log_search import ScanStats, find_request
+from observability.timeline import render_timeline
+
+# The windows offered on /admin/errors; "all" is everything the log files still hold.
+WINDOWS = {"1h": "last hour", "24h": "last day", "7d": "last week", "all": "all logs"}
+DEFAULT_WINDOW = "all"
+
+
+def is_admin(user: Any) -> bool:
+    """Whether a logged-in user's email is in ADMINS (compared without case)."""
+    admins = {str(address).strip().lower() for address in current_app.config.get("ADMINS") or ()}
+    email = str(getattr(user, "email", "") or "").strip().lower()
+    return bool(email) and email in admins
+
+
+@bp.before_request
+def _admins_only() -> ResponseReturnValue | None:
+    """Anonymous visitors are sent to log in; for anyone but an admin the console is a 404."""
+    if not current_user.is_authenticated:
+        return login.unauthorized()  # type: ignore[no-any-return]
+    if not is_admin(current_user):
+        abort(404)
+    return None
+
+
+def _log_dir() -> Path:
+    return Path(current_app.config["LOG_DIR"])
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The console starts at the error list."""
+    return redirect(url_for("admin.errors"))
+
+
+@bp.get("/errors")
+def errors() -> ResponseReturnValue:
+    """Errors grouped by fingerprint, the most recently seen first, and the ID lookup box."""
+    window = request.args.get("since", DEFAULT_WINDOW)
+    if window not in WINDOWS:
+        window = DEFAULT_WINDOW
+    since = None if window == "all" else parse_time(window)
+    stats = ScanStats()
+    groups = [group.as_dict() for group in recent_errors(_log_dir(), since, stats=stats)]
+    return render_template("admin/errors.html", title="Errors", groups=groups, window=window,
+                           windows=WINDOWS, stats=stats)
+
+
+@bp.get("/requests")
+def lookup() -> ResponseReturnValue:
+    """The lookup box: an ID as the user quoted it, on to that request's page."""
+    quoted = request.args.get("id", "").strip()
+    if not quoted:
+        return redirect(url_for("admin.errors"))
+    return redirect(url_for("admin.request_timeline", request_id=quoted))
+
+
+@bp.get("/requests/<path:request_id>")
+def request_timeline(request_id: str) -> ResponseReturnValue:
+    """One request's timeline as `flask logs show` prints it; `?format=json` for the raw lines."""
+    try:
+        folded = request_id_key(request_id)
+    except QueryError as error:
+        page = render_template("admin/request.html", title="Request", quoted=request_id,
+                               problem=str(error), timeline="", stats=ScanStats())
+        return page, 400
+    stats = ScanStats()
+    entries = find_request(_log_dir(), request_id, stats)
+    if request.args.get("format") == "json":
+        body = b"".join(entry.raw + b"\n" for entry in entries)
+        return Response(body, status=200 if entries else 404, mimetype="application/x-ndjson")
+    page = render_template(
+        "admin/request.html", title=f"Request {request_id}", quoted=request_id, folded=folded,
+        timeline=render_timeline([entry.event for entry in entries]), problem=None, stats=stats,
+    )
+    return page, 200 if entries else 404

@@ -1,0 +1,155 @@
+"""The admin error console: who may see it, the error groups, the lookup box, request timelines."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.app.helpers import AuthActions, MakeUser
+from tests.logs_factory import BOOM1, BOOM2, PROFILE, all_events, encode, write_standard_logs
+
+ADMIN_PAGES = ["/admin/", "/admin/errors", f"/admin/requests/{BOOM1}", "/admin/requests?id=x"]
+_PRE = re.compile(r'<pre[^>]*id="timeline"[^>]*><code>(.*?)</code></pre>', re.DOTALL)
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The test configuration with one admin address (its case differs from the account's)."""
+    return {**app_config, "ADMINS": ["Admin@Example.com", "ops@example.com"]}
+
+
+@pytest.fixture
+def story(app_config: dict[str, Any]) -> Path:
+    """The standard story (tests/logs_factory.py) where the app reads its logs."""
+    return write_standard_logs(Path(app_config["LOG_DIR"]))
+
+
+@pytest.fixture
+def admin(story: Path, make_user: MakeUser, auth: AuthActions) -> FlaskClient:
+    """The client, logged in as a user whose email is in ADMINS."""
+    make_user("admin", email="admin@example.com")
+    assert auth.login("admin").status_code == 302
+    return auth.client
+
+
+def _timeline(page: str) -> str:
+    match = _PRE.search(page)
+    assert match, "the page has no timeline"
+    return html.unescape(match.group(1))
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_anonymous_visitors_are_sent_to_log_in(client: FlaskClient, page: str) -> None:
+    """No session: a redirect to the login page, with a way back."""
+    response = client.get(page)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_for_other_users_the_console_does_not_exist(
+    story: Path, make_user: MakeUser, auth: AuthActions, page: str
+) -> None:
+    """A logged-in user outside ADMINS gets a 404, the same as for any unknown page."""
+    make_user("bob")
+    assert auth.login("bob").status_code == 302
+    response = auth.client.get(page)
+    assert response.status_code == 404
+    assert BOOM1 not in response.get_data(as_text=True)
+
+
+def test_errors_page_lists_groups_newest_first_with_request_links(admin: FlaskClient) -> None:
+    """Type, place, count, first/last seen, and the latest IDs as links to their timelines."""
+    response = admin.get("/admin/errors")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    rows = re.findall(r"<tr data-fingerprint=.*?</tr>", page, re.DOTALL)
+    assert len(rows) == 2
+    assert "RuntimeError" in rows[0] and "app/main/profiles.py:30 in user" in rows[0]
+    newest = rows[1]
+    assert "ZeroDivisionError" in newest and "app/main/routes.py:42 in explore" in newest
+    assert '<td class="text-end">2</td>' in newest
+    assert "2024-05-01T10:02:00.000Z" in newest and "2024-05-01T10:08:00.000Z" in newest
+    links = re.findall(r'href="(/admin/requests/[^"]+)"', newest)
+    assert links == [f"/admin/requests/{BOOM2}", f"/admin/requests/{BOOM1}"]
+    assert f'href="/admin/requests/{PROFILE}"' in rows[0]
+
+
+def test_errors_page_has_the_lookup_box(admin: FlaskClient) -> None:
+    """A GET form to /admin/requests with an `id` field."""
+    page = admin.get("/admin/errors").get_data(as_text=True)
+    assert 'action="/admin/requests"' in page
+    assert 'name="id"' in page
+
+
+def test_errors_page_time_window(admin: FlaskClient) -> None:
+    """The story is from 2024: nothing in the last hour, both groups in 'all logs'."""
+    page = admin.get("/admin/errors?since=1h").get_data(as_text=True)
+    assert "No errors in the log files for the last hour." in page
+    assert page.count("<tr data-fingerprint=") == 0
+    assert admin.get("/admin/errors?since=bogus").get_data(as_text=True).count(
+        "<tr data-fingerprint=") == 2
+
+
+def test_lookup_takes_an_id_as_the_user_quoted_it(admin: FlaskClient) -> None:
+    """Lower case, spaces, O for 0, I for 1: redirected to the request's timeline."""
+    response = admin.get("/admin/requests", query_string={"id": "  ob1zx 4kip0 rt9wm "})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/requests/ob1zx%204kip0%20rt9wm"
+    page = admin.get(response.headers["Location"])
+    assert page.status_code == 200
+    timeline = _timeline(page.get_data(as_text=True))
+    assert timeline.startswith(f"request {BOOM1}: 2 events")
+    assert "Traceback (most recent call last):\n" in timeline
+    assert "ZeroDivisionError: division by zero\n" in timeline
+
+
+def test_an_empty_lookup_goes_back_to_the_errors(admin: FlaskClient) -> None:
+    """Submitting the box empty is harmless."""
+    response = admin.get("/admin/requests?id=+")
+    assert response.headers["Location"] == "/admin/errors"
+
+
+def test_request_page_shows_what_flask_logs_show_prints(admin: FlaskClient, app: Flask) -> None:
+    """The page's timeline is, character for character, the CLI's output."""
+    page = admin.get(f"/admin/requests/{PROFILE.lower()}").get_data(as_text=True)
+    printed = app.test_cli_runner().invoke(args=["logs", "show", PROFILE]).stdout
+    assert _timeline(page) == printed
+    assert "The above exception was the direct cause of the following exception:" in printed
+
+
+def test_request_page_json_gives_the_raw_lines(admin: FlaskClient) -> None:
+    """`?format=json`: the request's lines exactly as logged."""
+    response = admin.get(f"/admin/requests/{BOOM1}?format=json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/x-ndjson"
+    expected = [encode(event) for event in all_events() if event.get("request_id") == BOOM1]
+    assert response.get_data().splitlines() == expected
+
+
+def test_an_unknown_request_is_a_404_that_explains(admin: FlaskClient) -> None:
+    """Not in the logs (maybe rotated away): 404, with the folded ID and the matching rules."""
+    response = admin.get("/admin/requests/zzzzz-zzzzz-zzzzz")
+    assert response.status_code == 404
+    assert "No events for request" in response.get_data(as_text=True)
+    assert "ZZZZZZZZZZZZZZZ" in response.get_data(as_text=True)
+
+
+def test_text_that_is_no_request_id_is_a_400_and_escaped(admin: FlaskClient) -> None:
+    """Markup in the URL is refused, and shown only escaped."""
+    response = admin.get("/admin/requests/<script>alert(1)</script>")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "is not a request ID" in html.unescape(page)
+
+
+def test_the_console_root_leads_to_the_errors(admin: FlaskClient) -> None:
+    """/admin/ is a redirect to /admin/errors."""
+    assert admin.get("/admin/").headers["Location"] == "/admin/errors"
