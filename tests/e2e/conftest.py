@@ -1,0 +1,38 @@
+"""End-to-end fixtures: real gunicorn servers, stopped (SIGTERM, wait, SIGKILL) after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.gunicorn_server import GunicornServer, start_gunicorn
+
+StartGunicorn = Callable[..., GunicornServer]
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path: Path) -> Iterator[StartGunicorn]:
+    """A factory: `gunicorn_server(**options) -> GunicornServer`, ready to serve.
+
+    Options (all keyword, see `start_gunicorn`): `workers=2`; `env={...}` overriding the
+    defaults SECRET_KEY, DATABASE_URL (a real SQLite file under tmp_path, migrated with
+    `flask db upgrade`), LOG_DIR (tmp_path/.../logs), LOG_LEVEL=INFO, MAIL_SERVER="" — pass
+    LOG_MAX_BYTES, LOG_BACKUP_COUNT, MAIL_SERVER/MAIL_PORT/ADMINS ... here; `app="wsgi:app"`;
+    `pythonpath=[dir]` to serve a test module; `extra_args=["--timeout", "3"]`;
+    `wait_for_workers=True` (ready = /healthz is 200 and every worker logged app_startup).
+    Each call gets its own folder (tmp_path/server-N) with the database, the logs and
+    gunicorn's stdout/stderr. Every server started is stopped when the test ends.
+    """
+    started: list[GunicornServer] = []
+
+    def start(**options: Any) -> GunicornServer:
+        server = start_gunicorn(tmp_path / f"server-{len(started)}", **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
