@@ -90,7 +90,7 @@ def render_body(
         ("Request", one_line(f"{event.get('method') or '-'} {event.get('path') or '-'}")),
         ("User", _user(event)),
         ("Remote address", one_line(event.get("remote_addr") or "unknown")),
-        ("User agent", one_line(event.get("user_agent") or "unknown")),
+        ("User agent", one_line(event.get("user_agent") or "(not recorded)")),
         ("Form fields", _form_keys(event)),
         ("Event", one_line(f"{event.get('event', '?')} ({event.get('level', 'error')}) "
                            f"from {event.get('logger', '?')}")),
@@ -103,7 +103,9 @@ def render_body(
     lines += [f"{label + ':':<{width}}{value}" for label, value in rows]
     if request_id:
         lines += ["", "The request's whole story, from the log files:",
-                  "    " + jq_command(request_id, log_dir)]
+                  "    " + jq_command(request_id, log_dir),
+                  "or, from the project folder, as a timeline:",
+                  f"    flask --app wsgi logs show {shlex.quote(request_id)}"]
         if external_url:
             lines += ["", "In the admin console:",
                       f"    {external_url.rstrip('/')}/admin/requests/{request_id}"]

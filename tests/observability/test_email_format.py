@@ -129,6 +129,12 @@ def test_jq_command_for_the_default_log_dir() -> None:
     assert f"jq -c 'select(.request_id==\"{REQUEST_ID}\")' logs/microblog.log*" in body
 
 
+def test_body_offers_the_triage_command() -> None:
+    """Besides jq, the body names `flask logs show <id>` for a readable timeline."""
+    _subject, body = render_error_email(error_event(), held_back=0)
+    assert f"flask --app wsgi logs show {REQUEST_ID}" in body
+
+
 def test_jq_command_quotes_a_configured_log_dir() -> None:
     """A LOG_DIR with spaces stays one shell word, and the glob still expands."""
     command = jq_command(REQUEST_ID, "/srv/my logs")
