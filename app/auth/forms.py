@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.usernames import EMAIL_TAKEN, USERNAME_TAKEN, username_syntax
 from app.models import EMAIL_MAX, USERNAME_MAX, find_user, find_user_by_email
+
+log = structlog.get_logger(__name__)
 
 PASSWORD_MIN = 8
 # Hashing is deliberately slow; a cap keeps a megabyte "password" from costing a worker.
@@ -44,6 +47,8 @@ class RegistrationForm(FlaskForm):
     def validate_username(self, username: StringField) -> None:
         """The name is free (ignoring letter case); the database re-checks it at commit."""
         if find_user(username.data) is not None:
+            log.info("username_conflict", username=username.data, during="registration",
+                     race=False)
             raise ValidationError(USERNAME_TAKEN)
 
     def validate_email(self, email: StringField) -> None:

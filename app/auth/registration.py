@@ -35,6 +35,6 @@ def _explain_conflict(form: RegistrationForm) -> None:
     email_taken = find_user_by_email(form.email.data) is not None
     if username_taken or not email_taken:
         form.username.errors = [*form.username.errors, USERNAME_TAKEN]
-        log.info("username_conflict", username=form.username.data, during="registration")
+        log.info("username_conflict", username=form.username.data, during="registration", race=True)
     if email_taken:
         form.email.errors = [*form.email.errors, EMAIL_TAKEN]

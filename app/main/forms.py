@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.auth.usernames import USERNAME_TAKEN, username_syntax
 from app.models import ABOUT_ME_MAX, POST_MAX, find_user
+
+log = structlog.get_logger(__name__)
 
 
 class PostForm(FlaskForm):
@@ -32,6 +35,8 @@ class EditProfileForm(FlaskForm):
         """The seed app's bug: it skipped this check and crashed at commit with a 500."""
         holder = find_user(username.data)
         if holder is not None and holder.id != self.user_id:
+            log.info("username_conflict", username=username.data, during="edit_profile",
+                     race=False)
             raise ValidationError(USERNAME_TAKEN)
 
 

@@ -24,7 +24,7 @@ def save_profile(user: User, form: EditProfileForm) -> bool:
         # Someone took the name between the validator's check and this commit.
         db.session.rollback()
         form.username.errors = [*form.username.errors, USERNAME_TAKEN]
-        log.info("username_conflict", username=form.username.data, during="edit_profile")
+        log.info("username_conflict", username=form.username.data, during="edit_profile", race=True)
         return False
     log.info("profile_updated", old_username=old_username, username=user.username)
     return True
