@@ -8,93 +8,36 @@ place, which is exactly "the same error" for the fingerprint.
 from __future__ import annotations
 
 import http.cookiejar
-import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app.config import PROJECT_ROOT
 from app.models import User
-from tests.smtp_server import SMTPServer, free_port
+from tests.e2e.gunicorn_server import GunicornServer
+from tests.smtp_server import SMTPServer
 
-BIN_DIR = Path(sys.executable).parent
 WINDOW_SECONDS = 6  # long enough that 50 requests fit in it on a busy 2-core machine
 STORM = 50
 POSTED_PASSWORD = "storm-password-never-mailed"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    database: Path
-    log_dir: Path
-    output: Path
-
-
-def _wait_until_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited: {server.output.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail("gunicorn did not become ready within 90 s")
-
-
-@contextmanager
-def gunicorn(tmp_path: Path, env_overrides: dict[str, str], workers: int = 4) -> Iterator[Server]:
-    """A migrated SQLite file and a real gunicorn with `workers` workers on a free port."""
-    database = tmp_path / "microblog.db"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAIL_")}
-    env.update(DATABASE_URL=f"sqlite:///{database}", LOG_DIR=str(tmp_path / "logs"),
-               SECRET_KEY="e2e-secret-key", **env_overrides)
-    subprocess.run([str(BIN_DIR / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=PROJECT_ROOT,
-                   env=env, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", database, tmp_path / "logs",
-                    tmp_path / "gunicorn.out")
-    with server.output.open("wb") as output:
-        process = subprocess.Popen(
-            [str(BIN_DIR / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}"],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_ready(server, process)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _login_form(server: Server) -> tuple[urllib.request.OpenerDirector, str]:
+def _login_form(server: GunicornServer) -> tuple[urllib.request.OpenerDirector, str]:
     """A browser-like opener holding the session cookie, and the login form's CSRF token."""
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
-    with opener.open(f"{server.url}/login", timeout=30) as response:
+    with opener.open(f"{server.base_url}/login", timeout=30) as response:
         match = _CSRF.search(response.read().decode())
     assert match, "the login page has no csrf_token field"
     return opener, match.group(1)
@@ -107,11 +50,13 @@ class Reply:
     page: str
 
 
-def _post_login(server: Server, opener: urllib.request.OpenerDirector, token: str) -> Reply:
+def _post_login(
+    server: GunicornServer, opener: urllib.request.OpenerDirector, token: str
+) -> Reply:
     data = urllib.parse.urlencode({"csrf_token": token, "username": "storm",
                                    "password": POSTED_PASSWORD}).encode()
     try:
-        with opener.open(f"{server.url}/login", data=data, timeout=60) as response:
+        with opener.open(f"{server.base_url}/login", data=data, timeout=60) as response:
             page = response.read().decode()
             return Reply(response.status, response.headers["X-Request-ID"], page)
     except urllib.error.HTTPError as error:
@@ -119,13 +64,10 @@ def _post_login(server: Server, opener: urllib.request.OpenerDirector, token: st
             return Reply(error.code, error.headers["X-Request-ID"], error.read().decode())
 
 
-def _logged_errors(log_dir: Path) -> dict[str, dict[str, object]]:
+def _logged_errors(server: GunicornServer) -> dict[str, dict[str, Any]]:
     """The `unhandled_exception` events of every log file, by request ID."""
-    files = [path for path in log_dir.glob("microblog.log*")
-             if re.fullmatch(r"microblog\.log(\.\d+)?", path.name)]  # not the lock file
-    events = (json.loads(line) for path in files
-              for line in path.read_text().splitlines() if line.strip())
-    return {str(e["request_id"]): e for e in events if e["event"] == "unhandled_exception"}
+    return {str(record["request_id"]): record for record in server.log_records()
+            if record["event"] == "unhandled_exception"}
 
 
 def _held_back(message_text: str) -> int:
@@ -136,7 +78,7 @@ def _held_back(message_text: str) -> int:
 
 @pytest.mark.slow
 def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
-    tmp_path: Path, smtp_server: SMTPServer
+    tmp_path: Path, smtp_server: SMTPServer, gunicorn_server: Callable[..., GunicornServer]
 ) -> None:
     """50 identical 500s over 4 workers: one email; the next after the window says 49 held back."""
     config = tmp_path / "microblog.yaml"
@@ -144,27 +86,27 @@ def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
     env = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port),
            "ADMINS": "ops@example.org,dev@example.org",
            "ERROR_EMAIL_THROTTLE_SECONDS": str(WINDOW_SECONDS), "MICROBLOG_CONFIG": str(config)}
-    with gunicorn(tmp_path, env) as server:
-        opener, token = _login_form(server)
-        with sqlite3.connect(server.database) as connection:  # the outage
-            connection.execute(f'ALTER TABLE "{User.__tablename__}" RENAME TO "gone"')
+    server = gunicorn_server(workers=4, env=env)
+    opener, token = _login_form(server)
+    with sqlite3.connect(server.database) as connection:  # the outage
+        connection.execute(f'ALTER TABLE "{User.__tablename__}" RENAME TO "gone"')
 
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            replies = list(pool.map(lambda _: _post_login(server, opener, token), range(STORM)))
-        storm_seconds = time.monotonic() - started
-        assert [reply.status for reply in replies] == [500] * STORM
-        assert storm_seconds < WINDOW_SECONDS / 2, f"storm took {storm_seconds:.1f} s: too loaded"
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: _post_login(server, opener, token), range(STORM)))
+    storm_seconds = time.monotonic() - started
+    assert [reply.status for reply in replies] == [500] * STORM
+    assert storm_seconds < WINDOW_SECONDS / 2, f"storm took {storm_seconds:.1f} s: too loaded"
 
-        assert smtp_server.wait_for(1, timeout=30), "no email for the storm"
-        first_arrived = time.monotonic()
-        # Past the window, the next occurrence is emailed and reports the storm's repeats.
-        time.sleep(max(0.0, first_arrived + WINDOW_SECONDS + 1 - time.monotonic()))
-        last = _post_login(server, opener, token)
-        assert last.status == 500
-        smtp_server.wait_for(2, timeout=30)
-        time.sleep(1)  # a straggler from the storm would arrive now
-        messages = smtp_server.messages()
+    assert smtp_server.wait_for(1, timeout=30), "no email for the storm"
+    first_arrived = time.monotonic()
+    # Past the window, the next occurrence is emailed and reports the storm's repeats.
+    time.sleep(max(0.0, first_arrived + WINDOW_SECONDS + 1 - time.monotonic()))
+    last = _post_login(server, opener, token)
+    assert last.status == 500
+    smtp_server.wait_for(2, timeout=30)
+    time.sleep(1)  # a straggler from the storm would arrive now
+    messages = smtp_server.messages()
 
     assert len(messages) == 2, [str(item.message["Subject"]) for item in messages]
     first, second = messages
@@ -175,7 +117,7 @@ def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
     assert all(POSTED_PASSWORD not in item.message.as_string() for item in messages)
 
     # One ID everywhere: the page, the X-Request-ID header, the log line and the email.
-    logged = _logged_errors(server.log_dir)
+    logged = _logged_errors(server)
     assert first.message["X-Request-ID"] in {reply.request_id for reply in replies}
     assert second.message["Subject"].endswith(f"(request {last.request_id})")
     assert last.request_id in last.page
