@@ -7,8 +7,8 @@ PORT   ?= 5000
 WORKERS ?= 4
 
 # Debian packages the test suite drives for real: jq (the cookbook), chromium (browser tests),
-# postgresql (the PostgreSQL suite). Installed only when missing.
-TEST_DEBS := jq chromium postgresql
+# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test). Installed only when missing.
+TEST_DEBS := jq chromium postgresql wrk
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
 
@@ -38,6 +38,7 @@ serve: install
 system-deps:
 	@missing=""; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
@@ -53,7 +54,10 @@ lint: install-dev
 test: install-dev system-deps lint
 	$(BIN)/pytest
 
+# The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
 bench: install-dev
+	@command -v wrk >/dev/null || (echo "installing Debian package: wrk" && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python -m benchmarks
 
 clean:

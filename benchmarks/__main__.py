@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--only WORD ...] [--output PATH]`: run, print, write the report."""
+"""`python -m benchmarks [--quick] [--only WORD ...] [--output PATH]`: run, print, report."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="run only figures whose module name or title contains WORD")
     parser.add_argument("--output", type=Path, default=None,
-                        help=f"where to write the report (default {DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)};"
+                        help="where to write the report (default docs/benchmarks.md;"
                              " none with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     return parser.parse_args(argv)

@@ -27,7 +27,7 @@ class Bench:
         if key not in self._memo:
             try:
                 self._memo[key] = make()
-            except Exception as error:  # noqa: BLE001 (kept, so a shared input fails once)
+            except Exception as error:  # kept, so a shared input fails only once
                 self._memo[key] = error
         value = self._memo[key]
         if isinstance(value, Exception):

@@ -1,4 +1,4 @@
-"""The shared vocabulary of every figure: how big a run is, what a target is, what a result holds."""
+"""What every figure shares: how big a run is, what a target is, what a result holds."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ CACHE_DIR = PROJECT_ROOT / ".bench"  # gitignored: generated inputs worth keepin
 
 @dataclass(frozen=True)
 class Scale:
-    """How hard to push: `FULL` for `make bench`, `QUICK` for the smoke test (seconds, no meaning)."""
+    """How hard to push: `FULL` for `make bench`, `QUICK` for the smoke test (seconds long)."""
 
     name: str
     rounds: int  # A/B/A/B rounds per comparison; the median of each side is kept

@@ -1,4 +1,4 @@
-"""Figure: events/s of our structlog pipeline vs stdlib logging + python-json-logger, one process."""
+"""Figure: events/s of our structlog pipeline vs stdlib logging + python-json-logger."""
 
 from __future__ import annotations
 

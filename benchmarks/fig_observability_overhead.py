@@ -32,7 +32,8 @@ def measure(bench: Bench, result: Result) -> None:
     result.judge(full_rate / quiet_rate)
     served = sum(run.requests for run in runs["full"])
     result.context += [
-        f"full observability: {full_rate:,.0f} req/s (p50 {median([r.p50_ms for r in runs['full']]):.1f} ms)",
+        f"full observability: {full_rate:,.0f} req/s"
+        f" (p50 {median([run.p50_ms for run in runs['full']]):.1f} ms)",
         f"LOG_LEVEL=CRITICAL: {quiet_rate:,.0f} req/s",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
         f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",

@@ -1,4 +1,4 @@
-"""One log-pipeline measurement in a fresh process: `python -m benchmarks.pipeline_worker KIND N DIR`.
+"""One log-pipeline measurement in a fresh process: `python -m benchmarks.pipeline_worker K N D`.
 
 Each kind gets its own interpreter because logging configuration is process-global: our pipeline
 and the stdlib baseline must not share a root logger. Prints one JSON object with the timing.

@@ -1,4 +1,4 @@
-"""Real servers for the figures: gunicorn subprocesses on free loopback ports, started and stopped cleanly."""
+"""Real servers for the figures: gunicorn subprocesses on free loopback ports, stopped cleanly."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ FIGURE_MODULES = (
 
 
 def load_figures(only: Sequence[str] = ()) -> list[ModuleType]:
-    """The figure modules, narrowed to those whose module name or title contains a word of `only`."""
+    """The figure modules; with `only`, those whose name or title contains one of its words."""
     modules = [importlib.import_module(f"benchmarks.{name}") for name in FIGURE_MODULES]
     if not only:
         return modules
@@ -39,7 +39,7 @@ def run_figure(module: ModuleType, bench: Bench) -> Result:
     started = time.monotonic()
     try:
         module.measure(bench, result)
-    except Exception as error:  # noqa: BLE001 (any failure is reported, the run goes on)
+    except Exception as error:  # reported as ERROR; the run goes on
         result.error = f"{type(error).__name__}: {error}".strip()
         where = traceback.extract_tb(error.__traceback__)[-1]
         result.notes.append(f"raised at {where.filename}:{where.lineno} in {where.name}")

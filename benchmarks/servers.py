@@ -60,7 +60,7 @@ def hello_server(bench: Bench, workers: int) -> Iterator[Server]:
 
 def assert_logged_in_feed(url: str, cookie: str) -> None:
     """The load must hit the real feed: a redirect to /login would be a cheap, fake figure."""
-    request = urllib.request.Request(url + "/index", headers={"Cookie": cookie})
+    request = urllib.request.Request(url + "/index", headers={"Cookie": cookie})  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         page = response.read().decode("utf-8")
         if response.status != 200 or "/login" in response.url:
