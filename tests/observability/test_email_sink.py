@@ -6,6 +6,8 @@ import dataclasses
 import logging
 import multiprocessing
 import re
+import subprocess
+import sys
 import threading
 import uuid
 import warnings
@@ -306,3 +308,33 @@ def test_handler_is_built_at_error_level(tmp_path: Path) -> None:
     assert isinstance(handler, ErrorEmailHandler) and handler.level == logging.ERROR
     handler.close()
 
+
+
+_EXIT_SCRIPT = """
+import logging, sys
+from pathlib import Path
+from observability.email_sink import ErrorEmailHandler
+from observability.settings import ObservabilitySettings
+
+state = Path(sys.argv[2])
+settings = ObservabilitySettings(log_dir=state, state_dir=state, mail_server="127.0.0.1",
+                                 mail_port=int(sys.argv[1]), admins=("ops@example.org",),
+                                 error_email_throttle_seconds=0)
+logger = logging.getLogger("exit_test")
+logger.addHandler(ErrorEmailHandler(settings))
+for number in range(3):
+    logger.error("exit_flush_%d", number)
+# No close(): the interpreter's exit must flush the queue.
+"""
+
+
+def test_pending_emails_are_sent_when_the_process_exits(
+    tmp_path: Path, smtp_server: SMTPServer
+) -> None:
+    """A process that logs errors and exits at once still delivers them (flush at exit)."""
+    result = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, str(smtp_server.port),
+                             str(tmp_path)], capture_output=True, text=True, timeout=60,
+                            check=False, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    subjects = sorted(str(item.message["Subject"]) for item in smtp_server.messages())
+    assert subjects == [f"[Microblog] exit_flush_{n}" for n in range(3)]
