@@ -29,22 +29,23 @@ class UnreadableLogError(Exception):
 
 
 def log_files(log_dir: Path | str, name: str = LOG_NAME) -> list[Path]:
-    """The live file and its rotations in time order: `.N` (oldest) … `.1`, then the live file."""
+    """The live file and its rotations by name: `.N` (oldest) … `.1`, then the live file.
+
+    `.N` and `.N.gz` may both exist (logrotate mid-compression, or an operator's gzip next to
+    the app's own rotation); both are listed, the compressed one first, and searches order
+    files by their first timestamp anyway.
+    """
     rotated = re.compile(re.escape(name) + r"\.(\d+)(\.gz)?")
-    by_number: dict[int, Path] = {}
+    found: list[tuple[int, bool, Path]] = []
     try:
         entries = list(os.scandir(log_dir))
     except (FileNotFoundError, NotADirectoryError):
         return []
     for entry in entries:
         match = rotated.fullmatch(entry.name)
-        if match is None or not entry.is_file():
-            continue
-        number = int(match[1])
-        # While logrotate compresses `.3` into `.3.gz` both exist: the plain one is complete.
-        if number not in by_number or not match[2]:
-            by_number[number] = Path(entry.path)
-    ordered = [by_number[number] for number in sorted(by_number, reverse=True)]
+        if match is not None and entry.is_file():
+            found.append((int(match[1]), not match[2], Path(entry.path)))
+    ordered = [path for _number, _plain, path in sorted(found, key=lambda f: (-f[0], f[1]))]
     live = Path(log_dir) / name
     if live.is_file():
         ordered.append(live)
@@ -117,8 +118,11 @@ def last_timestamp(chunk: bytes) -> datetime | None:
 def stream_start_time(stream: BinaryIO) -> datetime | None:
     """When a file's first event happened; reads one line (even of a .gz) and rewinds."""
     try:
-        head = stream.read(_FIRST_LINE_LIMIT)
+        head = stream.read1(_FIRST_LINE_LIMIT) if hasattr(stream, "read1") else stream.read(
+            _FIRST_LINE_LIMIT
+        )
+    except (OSError, EOFError, zlib.error):  # a damaged .gz: the full read reports it later
+        head = b""
+    finally:
         stream.seek(0)
-    except (OSError, EOFError, zlib.error):
-        return None
     return first_timestamp(head)

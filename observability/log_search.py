@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -94,12 +94,14 @@ def latest(entries: Iterable[LogEntry], limit: int | None) -> Sequence[LogEntry]
 def _in_time_window(
     opened: list[tuple[Path, BinaryIO]], query: Query
 ) -> list[tuple[Path, BinaryIO]]:
-    """Drop whole files outside --since/--until, judged by each file's first line."""
-    if query.since is None and query.until is None:
-        return opened
+    """The files in time order (by first line), without those wholly outside the window."""
+    starts: list[datetime | None] = []
+    for _path, stream in opened:  # a file without a readable first line keeps its place
+        starts.append(stream_start_time(stream) or (starts[-1] if starts else None))
+    by_time = sorted(zip(starts, opened, strict=True),
+                     key=lambda pair: pair[0] or datetime.min.replace(tzinfo=UTC))
     kept: list[tuple[Path, BinaryIO]] = []
-    for path, stream in reversed(opened):  # newest first
-        start = stream_start_time(stream)
+    for start, (path, stream) in reversed(by_time):  # newest first
         if start is not None and query.until is not None and start > query.until + ORDER_SLACK:
             continue
         kept.append((path, stream))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.logs_factory import (
     OTHER,
     PROFILE,
     SPLIT,
+    T0,
     LogFile,
     at,
     encode,
@@ -47,13 +49,30 @@ def test_log_files_lists_rotations_oldest_first_and_the_live_file_last(log_dir: 
     assert names == ["microblog.log.3.gz", "microblog.log.2", "microblog.log.1", "microblog.log"]
 
 
-def test_log_files_prefers_the_plain_file_while_logrotate_compresses_it(tmp_path: Path) -> None:
-    """Mid-compression both `.2` and `.2.gz` exist; only the complete plain one is read."""
-    (tmp_path / "microblog.log.2").write_bytes(b"")
-    (tmp_path / "microblog.log.2.gz").write_bytes(b"")
-    (tmp_path / "microblog.log.10.gz").write_bytes(b"")
+def test_log_files_lists_both_a_plain_and_a_gzip_file_of_one_number(tmp_path: Path) -> None:
+    """`.2` and `.2.gz` can both exist (mid-compression, or a hand-made .gz): both are read."""
+    for name in ("microblog.log.2", "microblog.log.2.gz", "microblog.log.10.gz"):
+        (tmp_path / name).write_bytes(b"")
     names = [path.name for path in log_files(tmp_path)]
-    assert names == ["microblog.log.10.gz", "microblog.log.2"]
+    assert names == ["microblog.log.10.gz", "microblog.log.2.gz", "microblog.log.2"]
+
+
+def test_files_are_searched_in_time_order_whatever_their_names(tmp_path: Path) -> None:
+    """A stale `.1.gz` (gzipped by hand long ago) holds the oldest events: read first."""
+    write_log_files(tmp_path, [
+        LogFile("microblog.log.3", events=[request(at(60), HOME, "GET", "/a", 200, 7)]),
+        LogFile("microblog.log.1.gz", compressed=True,
+                events=[request(at(0), HOME, "GET", "/stale", 200, 7)]),
+        LogFile("microblog.log.1", events=[request(at(90), HOME, "GET", "/b", 200, 7)]),
+        LogFile("microblog.log", events=[request(at(105), HOME, "GET", "/c", 200, 7)]),
+    ])
+    assert [entry.event["path"] for entry in search(tmp_path, Query())] == [
+        "/stale", "/a", "/b", "/c",
+    ]
+    stats = ScanStats()
+    recent = search(tmp_path, Query(since=T0 + timedelta(minutes=80)), stats)
+    assert [entry.event["path"] for entry in recent] == ["/b", "/c"]
+    assert stats.files == 3  # `.3` may hold events up to where `.1` begins; `.1.gz` cannot
 
 
 def test_log_files_of_a_missing_folder_is_empty(tmp_path: Path) -> None:

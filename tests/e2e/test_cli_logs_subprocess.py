@@ -1,0 +1,131 @@
+"""`flask --app wsgi logs …` as a real process: exit codes, stdout for pipes, jq, a closed pipe."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.logs_factory import (
+    BOOM1,
+    BOOM2,
+    HOME,
+    PROFILE,
+    LogFile,
+    request,
+    stamp,
+    write_log_files,
+    write_standard_logs,
+)
+
+pytestmark = pytest.mark.slow
+
+PROJECT = Path(__file__).resolve().parents[2]
+FLASK = Path(sys.executable).parent / "flask"
+TIMEOUT = 120  # generous: a loaded 2-core box can take seconds to import the app
+
+
+def operator_env(tmp_path: Path, *, console: bool = False) -> dict[str, str]:
+    """The environment of an operator's shell, pointed at tmp_path/logs."""
+    settings = tmp_path / "settings.yaml"
+    # The console sink writes the app's own startup events to stdout; off, stdout is ours alone.
+    settings.write_text(f"LOG_CONSOLE: {'true' if console else 'false'}\n")
+    return {
+        **os.environ,
+        "MICROBLOG_CONFIG": str(settings),
+        "LOG_DIR": str(tmp_path / "logs"),
+        "SECRET_KEY": "e2e-cli-logs-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
+        "MAIL_SERVER": "",
+    }
+
+
+def flask_logs(
+    tmp_path: Path, *args: str, console: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `flask --app wsgi logs <args>` to completion."""
+    return subprocess.run([str(FLASK), "--app", "wsgi", "logs", *args], cwd=PROJECT,
+                          env=operator_env(tmp_path, console=console), capture_output=True,
+                          timeout=TIMEOUT, check=False)
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Path:
+    """The standard story (tests/logs_factory.py) in tmp_path/logs."""
+    return write_standard_logs(tmp_path / "logs")
+
+
+def test_show_from_a_quoted_id_exits_0_with_the_timeline(tmp_path: Path, story: Path) -> None:
+    """The admin's one command: a spoken ID in, the request's story and traceback out."""
+    result = flask_logs(tmp_path, "show", "ob1zx 4kip0 rt9wm")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    assert text.startswith(f"request {BOOM1}: 2 events")
+    assert "ZeroDivisionError: division by zero\n" in text
+
+
+def test_show_json_feeds_jq(tmp_path: Path, story: Path) -> None:
+    """`--json` output piped into the real jq: every line is a JSON object of that request."""
+    jq = shutil.which("jq")
+    if jq is None:
+        pytest.skip("jq is not installed (make system-deps installs it)")
+    result = flask_logs(tmp_path, "show", "--json", PROFILE.lower())
+    assert result.returncode == 0
+    piped = subprocess.run([jq, "-r", '[.event, .request_id, (.exception[0].exc_type // "-")]'
+                            ' | join(" ")'], input=result.stdout, capture_output=True,
+                           timeout=TIMEOUT, check=True)
+    assert piped.stdout.decode().splitlines() == [
+        f"unhandled_exception {PROFILE} RuntimeError",
+        f"request_finished {PROFILE} -",
+    ]
+
+
+def test_search_and_errors_exit_codes(tmp_path: Path, story: Path) -> None:
+    """0 when something matched, 1 when nothing did, 2 on a bad argument with a message."""
+    found = flask_logs(tmp_path, "search", "--path", "/explore", "--status", "5xx", "--json")
+    assert found.returncode == 0
+    assert [orjson.loads(line)["request_id"] for line in found.stdout.splitlines()] == [
+        BOOM1, BOOM2,
+    ]
+    nothing = flask_logs(tmp_path, "errors", "--since", "2024-05-01T11:00:00Z")
+    assert (nothing.returncode, nothing.stdout) == (1, b"")
+    bad = flask_logs(tmp_path, "search", "--since", "last tuesday")
+    assert bad.returncode == 2
+    assert b"ISO-8601" in bad.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_search_quietly(tmp_path: Path) -> None:
+    """`flask logs search | head -1`: no traceback when head closes the pipe."""
+    events = [request(stamp(timedelta(milliseconds=n)), HOME, "GET", "/index", 200, 7)
+              for n in range(3000)]  # ~600 KB of output: far more than a pipe holds
+    write_log_files(tmp_path / "logs", [LogFile("microblog.log", events=events)])
+    process = subprocess.Popen([str(FLASK), "--app", "wsgi", "logs", "search"], cwd=PROJECT,
+                               env=operator_env(tmp_path), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    try:
+        returncode = process.wait(timeout=TIMEOUT)
+        stderr = process.stderr.read()
+    finally:
+        process.stderr.close()
+    assert first.startswith(b"2024-05-01T10:00:00.000Z  INFO ")
+    assert returncode == 0
+    assert b"Traceback" not in stderr
+    assert b"BrokenPipeError" not in stderr
+
+
+@pytest.mark.xfail(reason="the console sink writes the app's startup events to stdout, ahead "
+                          "of the command's output (reported to the logging owner)")
+def test_with_default_settings_stdout_holds_only_the_answer(tmp_path: Path, story: Path) -> None:
+    """With the console sink on (the default), `--json` stdout is still only the request's lines."""
+    result = flask_logs(tmp_path, "show", "--json", BOOM1, console=True)
+    events = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert {event.get("request_id") for event in events} == {BOOM1}
