@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.core import PROJECT_ROOT, Scale
+from benchmarks.core import CACHE_DIR, PROJECT_ROOT, Scale
 from benchmarks.site import SeededSite, seed_site
 
 
@@ -20,6 +20,7 @@ class Bench:
 
     scale: Scale
     workdir: Path
+    cache_dir: Path = CACHE_DIR  # inputs worth keeping between runs (the search corpus)
     _memo: dict[str, Any] = field(default_factory=dict)
 
     def once(self, key: str, make: Callable[[], Any]) -> Any:

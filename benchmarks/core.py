@@ -51,6 +51,7 @@ class Target:
 
     op: str
     value: float = 0.0
+    label: str = ""  # how the table states the goal, when `op value` would not say it well
 
     def met(self, measured: float) -> bool | None:
         """True or False against the goal; None for report-only figures."""
@@ -59,6 +60,8 @@ class Target:
         return _OPERATORS[self.op](measured, self.value)
 
     def __str__(self) -> str:
+        if self.label:
+            return self.label
         return "report it" if self.op == "report" else f"{self.op} {self.value:g}"
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench import Bench
-from benchmarks.core import CACHE_DIR, PROJECT_ROOT, Result, Target, median
+from benchmarks.core import PROJECT_ROOT, Result, Target, median
 from benchmarks.loglines import cached_corpus
 
 NAME = "log search"
@@ -47,7 +47,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
 def measure(bench: Bench, result: Result) -> None:
     """Warm the page cache, then alternate grep / flask (and jq, fewer times: it is slow)."""
     scale = bench.scale
-    corpus, needle = cached_corpus(CACHE_DIR, scale.search_megabytes)
+    corpus, needle = cached_corpus(bench.cache_dir, scale.search_megabytes)
     folder = bench.scratch("search")
     files = [str(path) for path in search_folder(corpus, folder / "logs")]
     size_mb = sum(Path(path).stat().st_size for path in files) / 1e6

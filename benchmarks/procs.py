@@ -54,9 +54,13 @@ class Server:
     log_path: Path
 
 
+GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
+
+
 def gunicorn_command(app_spec: str, workers: int, port: int) -> list[str]:
-    """The same gunicorn for every server: sync workers, so only the app differs."""
-    return [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+    """The same gunicorn for every server, as `make serve` runs it; only the app differs."""
+    config = ["--config", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
+    return [sys.executable, "-m", "gunicorn", *config, "--workers", str(workers),
             "--bind", f"{HOST}:{port}", "--graceful-timeout", "5", app_spec]
 
 
@@ -65,6 +69,7 @@ def describe(env: Mapping[str, str], command: list[str]) -> str:
     shown = [f"{key}={shlex.quote(value)}" for key, value in sorted(env.items())
              if key != "SECRET_KEY"]
     program = ["gunicorn", *command[3:]] if command[1:3] == ["-m", "gunicorn"] else command
+    program = [Path(part).name if part == str(GUNICORN_CONF) else part for part in program]
     return " ".join([*shown, *map(shlex.quote, program)])
 
 

@@ -53,8 +53,10 @@ def app_server(bench: Bench, label: str, workers: int,
 @contextmanager
 def hello_server(bench: Bench, workers: int) -> Iterator[Server]:
     """The floor: a bare Flask 'hello' app under the same gunicorn."""
-    with gunicorn("benchmarks.hello_app:app", workers, {}, bench.scratch("hello"),
-                  ready_path="/") as server:
+    folder = bench.scratch("hello")
+    # gunicorn.conf.py wires gunicorn's own loggers to the pipeline in the master: keep them here.
+    env = {"LOG_DIR": str(folder / "logs"), "SECRET_KEY": "benchmark-secret-key"}
+    with gunicorn("benchmarks.hello_app:app", workers, env, folder, ready_path="/") as server:
         yield server
 
 

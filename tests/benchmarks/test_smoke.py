@@ -1,0 +1,89 @@
+"""The benchmark harness cannot rot: every figure's code path runs in a seconds-long quick mode.
+
+Quick runs prove the plumbing (servers, wrk, aiosmtpd, the pipeline workers, the search corpus)
+and the shape of the results; their numbers mean nothing, so no assertion here is about speed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench import Bench
+from benchmarks.core import QUICK, Result, Target
+from benchmarks.loglines import FILE_BYTES, generate
+from benchmarks.machine import machine_facts
+from benchmarks.report import markdown
+from benchmarks.runner import FIGURE_MODULES, load_figures, run_figure
+
+NEEDS_WRK = {"fig_observability_overhead", "fig_app_vs_floor", "fig_error_latency"}
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> Bench:
+    """One quick bench for the module, so the seeded site is made once."""
+    root = tmp_path_factory.mktemp("bench")
+    return Bench(scale=QUICK, workdir=root / "work", cache_dir=root / "cache")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module_name", FIGURE_MODULES)
+def test_figure_runs_in_quick_mode(quick_bench: Bench, module_name: str) -> None:
+    """Each figure measures something and reports a value, its target, context and commands."""
+    if module_name in NEEDS_WRK and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed: `make system-deps` installs it")
+    (module,) = [m for m in load_figures() if m.__name__.endswith("." + module_name)]
+    result = run_figure(module, quick_bench)
+    assert result.error == "", result.notes
+    assert result.status in {"PASS", "MISS", "REPORT"}
+    assert isinstance(result.value, int | float) and result.value > 0
+    assert result.shown
+    assert result.context and result.commands
+    assert all("Cookie: session=" not in command or "session=…" in command
+               for command in result.commands), "the session cookie must not reach the report"
+
+
+def test_target_judges_and_status_names_the_outcome() -> None:
+    """A target compares in its direction; errors and report-only figures have their own status."""
+    assert Target(">=", 0.95).met(0.96) and not Target(">=", 0.95).met(0.94)
+    assert Target("<=", 1.2).met(1.2) and Target("==", 1).met(1)
+    assert Target("report").met(123.0) is None
+    missed = Result("x", Target(">=", 2.0))
+    missed.judge(1.5)
+    assert (missed.status, missed.shown) == ("MISS", "1.50")
+    reported = Result("y", Target("report"))
+    reported.judge(0.05)
+    assert reported.status == "REPORT"
+    assert Result("z", Target(">=", 1), error="boom").status == "ERROR"
+
+
+def test_report_shows_machine_every_figure_target_and_status() -> None:
+    """docs/benchmarks.md names the machine, the command, and each figure with target and status."""
+    passed = Result("observability overhead", Target(">=", 0.95), commands=["wrk -t1 …"])
+    passed.judge(0.97)
+    failed = Result("log search", Target("<=", 2.0), error="RuntimeError: no corpus")
+    text = markdown([passed, failed], machine_facts(), "make bench")
+    for key in ("nproc", "CPU", "memory", "Python", "OS"):
+        assert f"- {key}: " in text
+    assert "`make bench`" in text
+    assert "| observability overhead | 0.97     | >= 0.95 | PASS   |" in text
+    assert "| log search" in text and "ERROR" in text and "RuntimeError: no corpus" in text
+    assert "wrk -t1 …" in text
+
+
+def test_search_corpus_is_rotated_json_with_one_needle(tmp_path: Path) -> None:
+    """The generated logs look like the app's: rotated files of JSON lines, the needle 3 times."""
+    needle = generate(tmp_path, megabytes=2)
+    files = sorted(tmp_path.glob("microblog.log*"))
+    assert len(files) >= 2
+    assert (tmp_path / "microblog.log").stat().st_size < FILE_BYTES
+    hits = 0
+    for path in files:
+        for line in path.read_bytes().splitlines():
+            event = json.loads(line)
+            assert {"timestamp", "level", "event", "logger", "request_id"} <= event.keys()
+            hits += event["request_id"] == needle
+    assert hits == 3
