@@ -3,8 +3,8 @@
 `emit` runs in the thread that logged, where contextvars are visible: it renders the record with
 the pipeline's formatter (JSON of the full event: request context, structured exception,
 fingerprint, redaction applied) and queues the resulting dict. The sender thread never sees the
-LogRecord or contextvars. It starts lazily in the process that emits, so a gunicorn master that
-forks workers never owns it.
+LogRecord or contextvars. It starts lazily in the process that emits: gunicorn workers forked
+from a master start their own on their first error.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from observability.settings import ObservabilitySettings
 
 _log = structlog.stdlib.get_logger(__name__)
 WARNING_INTERVAL_SECONDS = 60.0
+_MAX_RATE_KEYS = 1000  # reasons are few in practice; a bound keeps odd ones from piling up
 
 
 class RateLimiter:
@@ -55,6 +56,8 @@ class RateLimiter:
             if last is not None and now - last < self.interval:
                 self._state[key] = (last, suppressed + 1)
                 return None
+            if len(self._state) >= _MAX_RATE_KEYS:
+                self._state = {k: v for k, v in self._state.items() if now - v[0] < self.interval}
             self._state[key] = (now, 0)
             return suppressed
 

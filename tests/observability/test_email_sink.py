@@ -338,3 +338,20 @@ def test_pending_emails_are_sent_when_the_process_exits(
     assert result.returncode == 0, result.stderr
     subjects = sorted(str(item.message["Subject"]) for item in smtp_server.messages())
     assert subjects == [f"[Microblog] exit_flush_{n}" for n in range(3)]
+
+
+def test_unusable_throttle_state_falls_back_to_memory(
+    tmp_path: Path, smtp_server: SMTPServer, attach: Attach
+) -> None:
+    """A state folder that cannot be created still emails (deduplicated in memory) and says so."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the state folder should be")
+    handler, logger = attach(mail_settings(tmp_path, smtp_server.port, state_dir=blocked))
+    with capture_logs() as logs:
+        for _ in range(3):
+            logger.error("same_error")
+        assert handler.wait_until_idle()
+    assert len(smtp_server.wait_for(1)) == 1
+    assert len(smtp_server.wait_for(2, timeout=0.5)) == 1
+    [warning] = [entry for entry in logs if entry["event"] == "error_email_throttle_failed"]
+    assert "not-a-folder" in warning["reason"]
