@@ -71,6 +71,10 @@ def lookup() -> ResponseReturnValue:
     quoted = request.args.get("id", "").strip()
     if not quoted:
         return redirect(url_for("admin.errors"))
+    try:
+        request_id_key(quoted)
+    except QueryError as error:  # never build a URL (say `../x`) out of what is no ID
+        return _refuse(quoted, error)
     return redirect(url_for("admin.request_timeline", request_id=quoted))
 
 
@@ -80,9 +84,7 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
     try:
         folded = request_id_key(request_id)
     except QueryError as error:
-        page = render_template("admin/request.html", title="Request", quoted=request_id,
-                               problem=str(error), timeline="", stats=ScanStats())
-        return page, 400
+        return _refuse(request_id, error)
     stats = ScanStats()
     entries = find_request(_log_dir(), request_id, stats)
     if request.args.get("format") == "json":
@@ -93,3 +95,10 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
         timeline=render_timeline([entry.event for entry in entries]), problem=None, stats=stats,
     )
     return page, 200 if entries else 404
+
+
+def _refuse(quoted: str, error: QueryError) -> ResponseReturnValue:
+    """A 400 page that says why the text is no request ID (shown escaped, never linked)."""
+    page = render_template("admin/request.html", title="Request", quoted=quoted,
+                           problem=str(error), timeline="", stats=ScanStats())
+    return page, 400

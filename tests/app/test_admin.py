@@ -150,6 +150,14 @@ def test_text_that_is_no_request_id_is_a_400_and_escaped(admin: FlaskClient) -> 
     assert "is not a request ID" in html.unescape(page)
 
 
+def test_the_lookup_refuses_text_that_is_no_id(admin: FlaskClient) -> None:
+    """`../x` in the box is a 400 with the reason, never a redirect built from it."""
+    response = admin.get("/admin/requests", query_string={"id": "../../logout"})
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "is not a request ID" in html.unescape(response.get_data(as_text=True))
+
+
 def test_the_console_root_leads_to_the_errors(admin: FlaskClient) -> None:
     """/admin/ is a redirect to /admin/errors."""
     assert admin.get("/admin/").headers["Location"] == "/admin/errors"
