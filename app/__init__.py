@@ -13,7 +13,8 @@ from observability import flask_integration
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app: configuration, observability first, then extensions, blueprints, CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = (config or {}).get("INSTANCE_PATH")  # tests and multi-app hosts move it
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     flask_integration.init_app(app)
 

@@ -32,6 +32,7 @@ def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": database_url,
         "LOG_DIR": str(tmp_path / "logs"),
         "LOG_CONSOLE": False,
