@@ -27,12 +27,14 @@ from observability.timeline import format_event_line, render_timeline
 NO_MATCH = 1
 
 
-class TimeParam(click.ParamType):
+class TimeParam(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """ISO-8601 (`2024-05-01T12:00Z`, UTC unless a zone is given) or an age: 15m, 2h, 7d."""
 
     name = "time"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
