@@ -9,7 +9,7 @@ deleted, and buffered writes can tear. The design here:
   (the inode lock serialises them), so lines never tear or interleave.
 - After a write, `lseek(fd, 0, SEEK_CUR)` gives the file's end (O_APPEND moved the offset
   there): the size check costs one cheap syscall, no `stat`.
-- Past `max_bytes`, a process takes an exclusive `flock` on the sidecar `<file>.lock`, re-checks
+- Past `max_bytes`, a process takes an exclusive `flock` on the sidecar `.<file>.lock`, re-checks
   under the lock that the path still names the file it was writing and that it is still too
   big (another process may have rotated first), renames `.N-1 -> .N` … `file -> .1`, and bumps a
   generation counter stored in the lock file, which every process has `mmap`ed.
@@ -39,7 +39,7 @@ import weakref
 from pathlib import Path
 
 _GENERATION = struct.Struct("<Q")  # the lock file's first 8 bytes: the rotation counter
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 _FILE_MODE = 0o644
 
 _live_handlers: weakref.WeakSet[SafeRotatingFileHandler] = weakref.WeakSet()
@@ -86,9 +86,13 @@ class SafeRotatingFileHandler(logging.Handler):
         self._generation = 0
         self._identity: tuple[int, int] = (0, 0)
         self._next_identity_check = 0.0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._open_lock_file()
-        self._open_log_file()
+        self._closed = False
+        try:
+            self._open_lock_file()
+            self._open_log_file()
+        except BaseException:
+            self._release()
+            raise
         _install_fork_hook()
         _live_handlers.add(self)
 
@@ -103,8 +107,10 @@ class SafeRotatingFileHandler(logging.Handler):
             self.handleError(record)
 
     def _write(self, data: bytes) -> None:
-        if self._fd < 0:
+        if self._closed:
             raise ValueError(f"write to closed log file {self.path}")
+        if self._shared is None or self._fd < 0:
+            self._follow_moved_file()  # an earlier reopen failed (full disk, no folder): retry
         if self._shared_generation() != self._generation:
             self._open_log_file()
         elif time.monotonic() >= self._next_identity_check:
@@ -163,15 +169,15 @@ class SafeRotatingFileHandler(logging.Handler):
 
     @property
     def lock_path(self) -> Path:
-        """The sidecar that serialises rotations and holds the shared generation counter."""
-        return self.path.with_name(self.path.name + ".lock")
+        """The sidecar that serialises rotations and holds the shared generation counter.
+
+        Hidden, so `microblog.log*` (jq, the log search) and `logs/*` (logrotate, rm) never
+        touch it: truncating a file that is mapped into memory would crash its readers.
+        """
+        return self.path.with_name(f".{self.path.name}.lock")
 
     def _open_lock_file(self) -> None:
-        if self._shared is not None:
-            self._shared.close()
-            self._shared = None
-        if self._lock_fd >= 0:
-            os.close(self._lock_fd)
+        self._close_lock_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)  # the directory may have been removed
         self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
         if os.fstat(self._lock_fd).st_size < _GENERATION.size:
@@ -221,31 +227,44 @@ class SafeRotatingFileHandler(logging.Handler):
         """Reopen the path; if the lock file went too (`rm -r logs/`), share the new one."""
         try:
             same_lock = os.stat(self.lock_path).st_ino == os.fstat(self._lock_fd).st_ino
-        except FileNotFoundError:
+        except OSError:  # gone, or our descriptor is (a failed reopen)
             same_lock = False
-        if not same_lock:
+        if not same_lock or self._shared is None:
             self._open_lock_file()
         self._open_log_file()
 
     def _after_fork(self) -> None:
         """Child side of fork: new file descriptions, so `flock` excludes the parent too."""
-        if self._fd < 0:
+        if self._closed:
             return
-        self._open_lock_file()
-        self._open_log_file()
+        try:
+            self._open_lock_file()
+            self._open_log_file()
+        except OSError:
+            # No exception may escape a fork hook; the next write retries and reports.
+            self._release()
 
     def close(self) -> None:
         """Release the file, the lock file and the shared mapping."""
         with self.lock if self.lock else contextlib.nullcontext():
             _live_handlers.discard(self)
-            if self._shared is not None:
-                self._shared.close()
-                self._shared = None
-            for fd in (self._fd, self._lock_fd):
-                if fd >= 0:
-                    os.close(fd)
-            self._fd = self._lock_fd = -1
+            self._closed = True
+            self._release()
         super().close()
+
+    def _release(self) -> None:
+        self._close_lock_file()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _close_lock_file(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path} ({logging.getLevelName(self.level)})>"

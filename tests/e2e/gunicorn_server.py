@@ -47,9 +47,8 @@ class GunicornServer:
         return self.base_url + path
 
     def log_files(self) -> list[Path]:
-        """`microblog.log` and its rotated copies (never the `.lock` sidecar), oldest first."""
-        files = [p for p in self.log_dir.glob("microblog.log*") if not p.name.endswith(".lock")]
-        return sorted(files, key=_age_rank, reverse=True)
+        """`microblog.log` and its rotated copies, oldest first (the lock file is hidden)."""
+        return sorted(self.log_dir.glob("microblog.log*"), key=_age_rank, reverse=True)
 
     def log_records(self) -> list[dict[str, Any]]:
         """Every line of every log file as a dict; a line that is not one JSON object fails."""

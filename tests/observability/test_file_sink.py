@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,6 +44,17 @@ def make_handler(log_path: Path) -> Iterator[HandlerFactory]:
         handler.close()
 
 
+def test_only_log_files_match_the_log_glob(
+    make_handler: HandlerFactory, log_path: Path
+) -> None:
+    """A shell's `microblog.log*` or `*` (jq, logrotate, rm) matches log files, never the lock."""
+    handler = make_handler(max_bytes=5, backup_count=2)
+    handler.handle(_record("rotate me"))
+    for pattern in ("microblog.log*", "*"):
+        matched = glob.glob(str(log_path.parent / pattern))  # shell rules: hidden files skipped
+        assert sorted(Path(name).name for name in matched) == ["microblog.log", "microblog.log.1"]
+
+
 def test_each_record_is_one_utf8_line(make_handler: HandlerFactory, log_path: Path) -> None:
     """A record becomes its formatted text plus a newline, UTF-8 encoded, in a created folder."""
     handler = make_handler(max_bytes=0, backup_count=3)
@@ -70,8 +83,8 @@ def test_keeps_at_most_backup_count_files(
     handler = make_handler(max_bytes=1, backup_count=2)
     for number in range(6):
         handler.handle(_record(f"n{number}"))
-    names = sorted(p.name for p in log_path.parent.iterdir() if not p.name.endswith(".lock"))
-    assert names == ["microblog.log", "microblog.log.1", "microblog.log.2"]
+    names = sorted(p.name for p in log_path.parent.iterdir())
+    assert names == [".microblog.log.lock", "microblog.log", "microblog.log.1", "microblog.log.2"]
     assert _lines(log_path.with_name("microblog.log.1")) == ["n5"]
     assert _lines(log_path.with_name("microblog.log.2")) == ["n4"]
 
@@ -158,7 +171,7 @@ def test_survives_the_whole_log_folder_being_removed(
     log_path.parent.rmdir()
     handler.handle(_record("second"))
     assert _lines(log_path) == ["second"]
-    assert log_path.with_name("microblog.log.lock").exists()
+    assert log_path.with_name(".microblog.log.lock").exists()
 
 
 def test_write_failure_goes_to_handle_error(make_handler: HandlerFactory) -> None:
@@ -174,6 +187,24 @@ def test_write_failure_goes_to_handle_error(make_handler: HandlerFactory) -> Non
     record = _record("lost")
     handler.handle(record)
     assert failures == [record]
+
+
+def test_writing_resumes_after_the_folder_comes_back(
+    make_handler: HandlerFactory, log_path: Path
+) -> None:
+    """While the log folder cannot exist, records are reported as failed; then writing resumes."""
+    failures: list[logging.LogRecord] = []
+    handler = make_handler(max_bytes=0, backup_count=1, reopen_check_seconds=0)
+    handler.handleError = failures.append  # type: ignore[method-assign]
+    shutil.rmtree(log_path.parent)
+    log_path.parent.write_text("a file where the folder was")
+    lost = _record("lost")
+    handler.handle(lost)
+    assert failures == [lost]
+    log_path.parent.unlink()
+    handler.handle(_record("back"))
+    assert _lines(log_path) == ["back"]
+    assert failures == [lost]
 
 
 def test_close_releases_every_descriptor(log_path: Path) -> None:
