@@ -90,15 +90,17 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
     if request.args.get("format") == "json":
         body = b"".join(entry.raw + b"\n" for entry in entries)
         return Response(body, status=200 if entries else 404, mimetype="application/x-ndjson")
+    logged_ids = sorted({str(entry.event.get("request_id")) for entry in entries})
     page = render_template(
         "admin/request.html", title=f"Request {request_id}", quoted=request_id, folded=folded,
-        timeline=render_timeline([entry.event for entry in entries]), problem=None, stats=stats,
+        logged_ids=logged_ids, timeline=render_timeline([entry.event for entry in entries]),
+        problem=None, stats=stats,
     )
     return page, 200 if entries else 404
 
 
 def _refuse(quoted: str, error: QueryError) -> ResponseReturnValue:
     """A 400 page that says why the text is no request ID (shown escaped, never linked)."""
-    page = render_template("admin/request.html", title="Request", quoted=quoted,
+    page = render_template("admin/request.html", title="Request", quoted=quoted, logged_ids=[],
                            problem=str(error), timeline="", stats=ScanStats())
     return page, 400

@@ -104,6 +104,7 @@ def test_lookup_takes_an_id_as_the_user_quoted_it(admin: FlaskClient) -> None:
     assert response.headers["Location"] == "/admin/requests/ob1zx%204kip0%20rt9wm"
     page = admin.get(response.headers["Location"])
     assert page.status_code == 200
+    assert f'Request <span class="font-monospace">{BOOM1}</span>' in page.get_data(as_text=True)
     timeline = _timeline(page.get_data(as_text=True))
     assert timeline.startswith(f"request {BOOM1}: 2 events")
     assert "Traceback (most recent call last):\n" in timeline
