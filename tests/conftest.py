@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, event
 
 from app import create_app
 from app.config import ENV_KEYS
@@ -17,6 +19,13 @@ from app.extensions import db
 # The throwaway PostgreSQL server and `--postgres` (which swaps SQLite for it in `database_url`);
 # real aiosmtpd servers on loopback ports (`smtp_server`, `start_smtp_server`, `tls_ca`).
 pytest_plugins = ["tests.postgres.fixtures", "tests.smtp_server"]
+
+
+@event.listens_for(Engine, "connect")
+def _unsynced_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Test databases skip fsync: a durable write per commit is most of an app test's time."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture(autouse=True)
