@@ -72,11 +72,19 @@ class Cluster:
                 sql.Identifier(dbname), sql.Identifier(APP_ROLE)))
         return self.app_url(dbname)
 
-    def drop_database(self, dbname: str) -> None:
-        """Drop `dbname`, cutting off any connection a test left open."""
-        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(dbname)))
+    def empty_database(self, dbname: str) -> None:
+        """Make `dbname` as good as new, fast: close its connections, drop and recreate its schema.
+
+        Creating a database per test costs a third of a second on a busy machine; this costs
+        milliseconds and leaves nothing behind (tables, sequences, indexes and types all live
+        in the `public` schema).
+        """
+        with psycopg.connect(self.admin_dsn(dbname), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,))
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute(sql.SQL("CREATE SCHEMA public AUTHORIZATION {}").format(
+                sql.Identifier(APP_ROLE)))
 
     def stop(self) -> None:
         """Stop the server at once and delete every file of the cluster."""

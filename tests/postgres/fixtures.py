@@ -7,7 +7,6 @@ throwaway server instead of a SQLite file.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from tests.postgres.cluster import Cluster, ClusterUnavailableError, start_cluster
 
-_database_numbers = itertools.count(1)
+TEST_DATABASE = "microblog_test"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,17 +36,23 @@ def postgres_cluster() -> Iterator[Cluster]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_test_database(postgres_cluster: Cluster) -> str:
+    """The name of the run's one test database, owned by the unprivileged app role."""
+    postgres_cluster.create_database(TEST_DATABASE)
+    return TEST_DATABASE
+
+
 @pytest.fixture
-def postgres_database_url(postgres_cluster: Cluster) -> Iterator[str]:
-    """A fresh, empty database for one test, dropped after it (even with connections left open)."""
-    dbname = f"test_{next(_database_numbers)}"
-    yield postgres_cluster.create_database(dbname)
-    postgres_cluster.drop_database(dbname)
+def postgres_database_url(postgres_cluster: Cluster, postgres_test_database: str) -> str:
+    """An empty database for one test, emptied before it: no test sees another's leftovers."""
+    postgres_cluster.empty_database(postgres_test_database)
+    return postgres_cluster.app_url(postgres_test_database)
 
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The test's DATABASE_URL: a SQLite file in tmp_path, or with `--postgres` a fresh database."""
+    """The test's DATABASE_URL: a SQLite file in tmp_path, or an empty PostgreSQL database."""
     if request.config.getoption("--postgres"):
         return str(request.getfixturevalue("postgres_database_url"))
     return f"sqlite:///{tmp_path / 'microblog.db'}"
