@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import click
 import structlog
 from flask import Flask, Response, g, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
@@ -52,6 +53,10 @@ def init_app(app: Flask) -> None:
     settings = ObservabilitySettings.from_mapping(
         app.config, state_dir=Path(app.instance_path), debug=app.debug, version=package_version()
     )
+    if click.get_current_context(silent=True) is not None:
+        # Built by a `flask` command: its stdout is the command's output (`flask logs show`
+        # piped into jq), so log lines go to stderr. Servers (gunicorn) keep stdout.
+        settings = replace(settings, console_stream="stderr")
     configure_logging(settings)
     app.extensions["observability"] = settings
     log_startup_once(settings.version)

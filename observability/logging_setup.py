@@ -35,6 +35,10 @@ from observability.settings import ObservabilitySettings
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
 
+# Libraries whose INFO records are noise in every process: alembic announces each of its
+# autogenerate plugins whenever Flask-Migrate's commands are loaded (any `flask` command).
+QUIETED_LOGGERS = ("alembic.runtime.plugins",)
+
 # Set on every handler configure_logging installs, so a second call removes exactly those and
 # never a handler someone else put on the root logger (pytest's caplog, a debugger's).
 INSTALLED_MARK = "_microblog_observability"
@@ -66,6 +70,10 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIETED_LOGGERS:
+        quieted = logging.getLogger(name)
+        if quieted.level == logging.NOTSET:  # an explicit level set by someone else wins
+            quieted.setLevel(max(level, logging.WARNING))
 
 
 def parse_level(name: str) -> int:
@@ -118,14 +126,16 @@ def json_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
     return JSONLineFormatter(foreign_chain)
 
 
-def console_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
-    """A formatter for people at a terminal: aligned, coloured on a tty, control chars escaped."""
+def console_formatter(
+    foreign_chain: Sequence[Processor], *, colors: bool = False
+) -> ProcessorFormatter:
+    """A formatter for people at a terminal: aligned, optionally coloured, control chars shown."""
     return ProcessorFormatter(
         processors=[
             ProcessorFormatter.remove_processors_meta,
             escape_for_console,
             exception_as_text,
-            structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty()),
+            structlog.dev.ConsoleRenderer(colors=colors),
         ],
         foreign_pre_chain=foreign_chain,
     )
@@ -142,9 +152,12 @@ def build_handlers(
     file_handler.setFormatter(json_formatter(foreign_chain))
     handlers = [file_handler]
     if settings.console:
-        console = logging.StreamHandler(sys.stdout)
+        stream = sys.stderr if settings.console_stream == "stderr" else sys.stdout
+        console = logging.StreamHandler(stream)
         console.setFormatter(
-            console_formatter(foreign_chain) if settings.debug else json_formatter(foreign_chain)
+            console_formatter(foreign_chain, colors=stream.isatty())
+            if settings.debug
+            else json_formatter(foreign_chain)
         )
         handlers.append(console)
     email_handler = build_email_handler(settings)

@@ -15,6 +15,10 @@ from structlog.typing import EventDict, WrappedLogger
 
 REDACTED = "[REDACTED]"
 
+# A configured secret shorter than this is not scrubbed from text: "x" or "ab" would erase
+# those letters from every word of every line, and guessing them takes no log anyway.
+MIN_SECRET_LENGTH = 4
+
 # Substrings of key names whose values are secrets, matched case-insensitively anywhere in the
 # key: `csrf_token`, `X-Session-Cookie`, `MAIL_PASSWORD`, `apiKey`...
 SENSITIVE_KEY_PATTERN = re.compile(
@@ -43,9 +47,10 @@ class Redactor:
 
     def __init__(self, secret_values: Iterable[str] = ()) -> None:
         # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = tuple(
-            sorted({value for value in secret_values if value}, key=len, reverse=True)
-        )
+        self._secrets = tuple(sorted(
+            {value for value in secret_values if len(value) >= MIN_SECRET_LENGTH},
+            key=len, reverse=True,
+        ))
         # Key names come from code, so there are few of them: remember each verdict,
         # (is it sensitive, the key with secrets scrubbed), instead of matching every time.
         self._key_verdicts: dict[str, tuple[bool, str]] = {}

@@ -19,6 +19,8 @@ class ObservabilitySettings:
     log_backup_count: int = 10
     debug: bool = False
     console: bool = True
+    # "stderr" under the `flask` command, whose stdout is the command's own output.
+    console_stream: str = "stdout"
     version: str = "0"
     mail_server: str = ""
     mail_port: int = 25

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import sqlalchemy as sa
 import structlog
@@ -17,6 +19,7 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from observability import flask_integration
+from observability.logging_setup import INSTALLED_MARK, remove_installed_handlers
 from tests.observability.log_reading import events_named, read_log
 
 
@@ -182,3 +185,16 @@ def test_app_startup_is_logged_once_per_process(
     assert startup["pid"] == os.getpid()
     assert startup["version"] == flask_integration.package_version() != ""
     assert startup["level"] == "info"
+
+
+def test_under_the_flask_command_the_console_uses_stderr(app_config: dict[str, Any]) -> None:
+    """An app built by a `flask` command logs to stderr: stdout is the command's output."""
+    root = logging.getLogger()
+    try:
+        with click.Context(click.Command("flask")):
+            create_app({**app_config, "LOG_CONSOLE": True})
+        streams = [h.stream for h in root.handlers
+                   if getattr(h, INSTALLED_MARK, False) and isinstance(h, logging.StreamHandler)]
+        assert streams == [sys.stderr]
+    finally:
+        remove_installed_handlers(root)

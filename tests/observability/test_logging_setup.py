@@ -179,6 +179,30 @@ def test_console_is_json_outside_debug(
     assert json.loads(line) == read_log(settings.log_file)[0]
 
 
+def test_console_can_use_stderr(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With console_stream "stderr" (under the flask command) stdout stays free for output."""
+    configure(console=True, console_stream="stderr")
+    structlog.get_logger("ours").info("to_stderr")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert json.loads(captured.err)["event"] == "to_stderr"
+
+
+def test_alembic_plugin_announcements_are_quieted(configure: Configure) -> None:
+    """alembic's per-plugin INFO lines are dropped; its warnings are kept."""
+    plugins = logging.getLogger("alembic.runtime.plugins")
+    plugins.setLevel(logging.NOTSET)
+    try:
+        settings = configure()
+        plugins.info("setup plugin alembic.autogenerate.schemas")
+        plugins.warning("plugin failed")
+        assert [e["event"] for e in read_log(settings.log_file)] == ["plugin failed"]
+    finally:
+        plugins.setLevel(logging.NOTSET)
+
+
 class _Collecting(logging.Handler):
     """Stands in for the email sink (built by another module): keeps what it formats."""
 

@@ -91,8 +91,14 @@ def test_secrets_inside_structured_exceptions_are_scrubbed(redact: Redactor) -> 
 
 def test_a_secret_containing_another_is_replaced_whole() -> None:
     """Longer secrets are replaced first, so no tail of one survives."""
-    redact = Redactor(["abc", "abcdef"])
-    assert redact(None, "info", {"event": "xabcdefx"})["event"] == f"x{REDACTED}x"
+    redact = Redactor(["abcd", "abcdefgh"])
+    assert redact(None, "info", {"event": "xabcdefghx"})["event"] == f"x{REDACTED}x"
+
+
+def test_very_short_secrets_are_not_scrubbed() -> None:
+    """A 1-3 character "secret" would erase letters from every word; it is left alone."""
+    redact = Redactor(["x", "ab", "abc"])
+    assert redact(None, "info", {"event": "alembic.ext abc"})["event"] == "alembic.ext abc"
 
 
 def test_other_objects_become_scrubbed_text(redact: Redactor) -> None:
