@@ -30,6 +30,15 @@ class Verdict:
     held_back: int
 
 
+def _window_over(last_sent: float, now: float, window_seconds: float) -> bool:
+    """Whether the window since the last email has passed, so a new one may go out.
+
+    A clock that stepped back by less than the window still holds repeats back; one that stepped
+    back further (a badly set clock corrected) starts afresh rather than staying silent.
+    """
+    return abs(now - last_sent) >= window_seconds
+
+
 class EmailThrottle:
     """Deduplicates error emails by fingerprint within a window, shared by processes."""
 
@@ -57,17 +66,17 @@ class EmailThrottle:
 
     def admit(self, fingerprint: str, *, also_held: int = 0) -> Verdict:
         """Record one occurrence (plus `also_held` that never reached us) and decide."""
-        now = self._clock()
         connection = self._connect()
         try:
             connection.execute("BEGIN IMMEDIATE")
+            now = self._clock()  # read under the lock, or a waiter's "now" predates the holder's
             row = connection.execute(
                 "SELECT last_sent, held_back FROM error_email WHERE fingerprint = ?",
                 (fingerprint,),
             ).fetchone()
             last_sent, held = (row[0], row[1]) if row else (None, 0)
             held += also_held
-            if last_sent is None or not 0 <= now - last_sent < self.window_seconds:
+            if last_sent is None or _window_over(last_sent, now, self.window_seconds):
                 connection.execute(
                     "INSERT OR REPLACE INTO error_email VALUES (?, ?, 0)", (fingerprint, now)
                 )
@@ -100,11 +109,11 @@ class MemoryThrottle:
 
     def admit(self, fingerprint: str, *, also_held: int = 0) -> Verdict:
         """Record one occurrence (plus `also_held` that never reached us) and decide."""
-        now = self._clock()
         with self._lock:
+            now = self._clock()
             last_sent, held = self._state.get(fingerprint, (None, 0))
             held += also_held
-            if last_sent is None or not 0 <= now - last_sent < self.window_seconds:
+            if last_sent is None or _window_over(last_sent, now, self.window_seconds):
                 self._state[fingerprint] = (now, 0)
                 return Verdict(send=True, held_back=held)
             self._state[fingerprint] = (last_sent, held + 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,16 @@ def test_occurrences_that_never_arrived_are_counted(
     assert throttle.admit("abc") == Verdict(send=True, held_back=3)
 
 
+def test_clock_stepping_back(throttle_and_clock: tuple[Any, FakeClock]) -> None:
+    """A small step back still holds repeats; a step back past the window starts afresh."""
+    throttle, clock = throttle_and_clock
+    throttle.admit("abc")
+    clock.now -= 5
+    assert throttle.admit("abc").send is False
+    clock.now -= 1000
+    assert throttle.admit("abc") == Verdict(send=True, held_back=1)
+
+
 def test_zero_window_sends_every_time(tmp_path: Path) -> None:
     """ERROR_EMAIL_THROTTLE_SECONDS=0 turns deduplication off."""
     throttle = EmailThrottle(tmp_path, 0)
@@ -82,18 +94,19 @@ def test_state_survives_a_new_throttle_object(tmp_path: Path) -> None:
     assert (tmp_path / "error_email_throttle.sqlite3").is_file()
 
 
-def _admit_many(state_dir: str, count: int, barrier: Any, results: Any) -> None:
-    """In a child process: wait for the others, then admit one fingerprint `count` times."""
+def _admit_many(state_dir: str, barrier: Any, results: Any) -> None:
+    """In a child process: with the others, admit 25 fingerprints twice each, in step."""
     throttle = EmailThrottle(Path(state_dir), 300)
     barrier.wait()
-    results.put([throttle.admit("storm").send for _ in range(count)])
+    results.put([(f"storm-{n}", throttle.admit(f"storm-{n}").send)
+                 for n in range(25) for _ in range(2)])
 
 
 def test_two_processes_send_one_email_between_them(tmp_path: Path) -> None:
-    """Two processes hammering one fingerprint at once: one email, every repeat counted."""
+    """Two processes racing on the same fingerprints: one email each, every repeat counted."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_admit_many, args=(str(tmp_path), 25, barrier, results))
+    workers = [context.Process(target=_admit_many, args=(str(tmp_path), barrier, results))
                for _ in range(2)]
     for worker in workers:
         worker.start()
@@ -101,7 +114,9 @@ def test_two_processes_send_one_email_between_them(tmp_path: Path) -> None:
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    assert decisions.count(True) == 1
+    sends = Counter(name for name, send in decisions if send)
+    assert sends == {f"storm-{n}": 1 for n in range(25)}
     clock = FakeClock()
-    clock.now = 2e10  # far past the window
-    assert EmailThrottle(tmp_path, 300, clock=clock).admit("storm") == Verdict(True, 49)
+    clock.now = time.time() + 301  # past the window
+    later = EmailThrottle(tmp_path, 300, clock=clock)
+    assert {later.admit(f"storm-{n}") for n in range(25)} == {Verdict(True, 3)}
