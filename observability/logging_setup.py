@@ -29,6 +29,7 @@ from observability.processors import (
     add_record_extras,
     escape_for_console,
     exception_as_text,
+    strip_ansi_styles,
 )
 from observability.redaction import Redactor
 from observability.settings import ObservabilitySettings
@@ -58,7 +59,7 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         # cached logger would keep the old level and the old secrets. See docs/architecture.md.
         cache_logger_on_first_use=False,
     )
-    foreign_chain = [merge_contextvars, add_record_extras, *common]
+    foreign_chain = [merge_contextvars, add_record_extras, strip_ansi_styles, *common]
     handlers = build_handlers(settings, foreign_chain)
     root = logging.getLogger()
     remove_installed_handlers(root)

@@ -7,6 +7,7 @@ the final string). None does I/O or reads globals, so each is testable with a pl
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,24 @@ def add_record_extras(
         if key in _RECORD_ATTRIBUTES or key.startswith("_") or key in RESERVED_FIELDS:
             continue
         event_dict.setdefault(key, value)
+    return event_dict
+
+
+# Select Graphic Rendition: the colour and bold codes libraries wrap their messages in.
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def strip_ansi_styles(
+    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+) -> EventDict:
+    """Foreign-chain processor: drop the colour codes a library put in its message (werkzeug).
+
+    They are noise in a JSON file and in jq output; other escape sequences are left for the
+    console's escaping to show.
+    """
+    event = event_dict.get("event")
+    if isinstance(event, str) and "\x1b[" in event:
+        event_dict["event"] = _ANSI_STYLE.sub("", event)
     return event_dict
 
 

@@ -16,6 +16,7 @@ from observability.processors import (
     escape_control_chars,
     escape_for_console,
     exception_as_text,
+    strip_ansi_styles,
 )
 
 # 2026-11-24T04:32:48Z as a POSIX timestamp.
@@ -146,3 +147,10 @@ def test_exception_as_text_turns_the_structure_into_a_traceback() -> None:
 def test_exception_as_text_leaves_other_events_alone() -> None:
     """An event without a structured exception is untouched."""
     assert exception_as_text(None, "info", {"event": "x"}) == {"event": "x"}
+
+
+def test_library_colour_codes_are_stripped_from_messages() -> None:
+    """werkzeug's red-and-bold banner is plain text in the log; other text is untouched."""
+    event = {"event": "\x1b[31m\x1b[1mWARNING: dev server\x1b[0m\n * Running"}
+    assert strip_ansi_styles(None, "info", event)["event"] == "WARNING: dev server\n * Running"
+    assert strip_ansi_styles(None, "info", {"event": "plain"}) == {"event": "plain"}
