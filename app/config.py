@@ -78,9 +78,12 @@ def gather_settings(
 
 
 def _resolve_database_url(url: str) -> str:
-    """Relative SQLite paths are Flask-SQLAlchemy's: they live in the instance folder."""
-    if url.startswith("postgres://"):  # Heroku-style URLs name a dialect SQLAlchemy dropped
-        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    """PostgreSQL URLs that name no driver get psycopg 3 (the `postgres` extra)."""
+    # Heroku-style postgres:// names a dialect SQLAlchemy dropped, and a bare postgresql://
+    # means psycopg2, which we do not install. (Relative SQLite paths live in instance/.)
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
 
 
