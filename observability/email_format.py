@@ -11,11 +11,11 @@ from typing import Any
 
 from observability.exceptions import format_exception_text
 from observability.fingerprint import error_signature, fingerprint
+from observability.redaction import MIN_SECRET_LENGTH, REDACTED
 
 SUBJECT_PREFIX = "[Microblog]"
 MAX_SUBJECT_LENGTH = 250
 DEFAULT_LOG_DIR = "logs"
-REDACTED = "[REDACTED]"
 
 # C0/C1 controls, DEL and the Unicode line/paragraph separators: each could fold a header or
 # forge a line in the body.
@@ -115,7 +115,9 @@ def render_body(
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every configured secret value in `text`, the last guard before SMTP."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+    # Same floor as the log's redaction: scrubbing "ab" would mangle every word containing it.
+    long_enough = (secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH)
+    for secret in sorted(long_enough, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
 

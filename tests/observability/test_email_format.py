@@ -179,6 +179,12 @@ def test_configured_secrets_never_appear() -> None:
     assert "[REDACTED]" in subject and "[REDACTED]" in body
 
 
+def test_very_short_secrets_are_not_scrubbed() -> None:
+    """A 2-character secret would erase letters everywhere; like the log, the email keeps them."""
+    _subject, body = render_error_email(error_event(), held_back=0, secrets=("ed",))
+    assert "Request ID:" in body and "POST /edit_profile" in body
+
+
 def test_forged_lines_cannot_be_injected_into_the_body() -> None:
     """A newline in a single-line field cannot fake another field."""
     _subject, body = render_error_email(
