@@ -46,8 +46,9 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]  # generic only in n
 logs = AppGroup("logs", help="Search the JSON log files by request ID, level, event, user, "
                 "path or time. Exit status: 0 found, 1 nothing found, 2 bad arguments.")
 
-_since = click.option("--since", type=TimeParam(), help="Only events at or after this time.")
-_until = click.option("--until", type=TimeParam(), help="Only events at or before this time.")
+_since = click.option("--since", type=TimeParam(),
+                      help="At or after: ISO-8601 (UTC unless zoned) or an age: 15m, 2h, 7d.")
+_until = click.option("--until", type=TimeParam(), help="At or before (same forms as --since).")
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON lines (for jq).")
 
 
