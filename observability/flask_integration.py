@@ -130,7 +130,7 @@ def _state() -> _RequestState:
 
 def _session_user_id() -> int | str | None:
     """Flask-Login's user id, read from the session without a query: works with the DB down."""
-    raw = session.get("_user_id")
+    raw = session.get("_user_id")  # marks the session accessed (Vary: Cookie), as Flask-Login does
     if raw is None:
         return None
     text = str(raw)

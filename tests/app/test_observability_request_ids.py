@@ -191,3 +191,11 @@ def test_current_request_id_matches_the_header(app: Flask) -> None:
     with app.test_request_context("/", headers={"X-Request-ID": "abc.1"}):
         app.preprocess_request()
         assert current_request_id() == "abc.1"
+
+
+def test_csrf_failures_carry_the_id(csrf_client: FlaskClient) -> None:
+    """A CSRF rejection (raised by a hook after ours) still gets the header and the page's ID."""
+    response = csrf_client.post("/login", data={"username": "a", "password": "b"})
+    assert response.status_code == 400
+    assert FRESH_ID.fullmatch(response.headers["X-Request-ID"])
+    assert _page_id(response) == response.headers["X-Request-ID"]
