@@ -31,8 +31,10 @@ class ChromiumUnavailableError(RuntimeError):
 def find_chromium() -> Path:
     """The Chromium binary: $CHROMIUM_PATH, else `chromium` on PATH (Debian's package)."""
     named = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not named or not Path(named).exists():
+    if not named:
         raise ChromiumUnavailableError("no `chromium` on PATH (install Debian's chromium)")
+    if not Path(named).is_file():
+        raise ChromiumUnavailableError(f"CHROMIUM_PATH={named} is not a file")
     return Path(named)
 
 

@@ -39,7 +39,6 @@ def pytest_runtest_makereport(
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One Chromium for the run; skipped, with the reason, when it cannot start here."""
-    shutil.rmtree(ARTIFACTS_DIR, ignore_errors=True)  # only this run's screenshots remain
     try:
         playwright = sync_playwright().start()
     except (PlaywrightError, OSError) as error:
@@ -49,6 +48,7 @@ def browser() -> Iterator[Browser]:
     except ChromiumUnavailableError as error:
         playwright.stop()
         pytest.skip(f"Chromium not available: {error}")
+    shutil.rmtree(ARTIFACTS_DIR, ignore_errors=True)  # only this run's screenshots remain
     yield chromium
     chromium.close()
     playwright.stop()
