@@ -31,14 +31,10 @@ FLASK = Path(sys.executable).parent / "flask"
 TIMEOUT = 120  # generous: a loaded 2-core box can take seconds to import the app
 
 
-def operator_env(tmp_path: Path, *, console: bool = False) -> dict[str, str]:
-    """The environment of an operator's shell, pointed at tmp_path/logs."""
-    settings = tmp_path / "settings.yaml"
-    # The console sink writes the app's own startup events to stdout; off, stdout is ours alone.
-    settings.write_text(f"LOG_CONSOLE: {'true' if console else 'false'}\n")
+def operator_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an operator's shell (default settings), pointed at tmp_path/logs."""
     return {
         **os.environ,
-        "MICROBLOG_CONFIG": str(settings),
         "LOG_DIR": str(tmp_path / "logs"),
         "SECRET_KEY": "e2e-cli-logs-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
@@ -46,13 +42,11 @@ def operator_env(tmp_path: Path, *, console: bool = False) -> dict[str, str]:
     }
 
 
-def flask_logs(
-    tmp_path: Path, *args: str, console: bool = False
-) -> subprocess.CompletedProcess[bytes]:
+def flask_logs(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     """Run `flask --app wsgi logs <args>` to completion."""
     return subprocess.run([str(FLASK), "--app", "wsgi", "logs", *args], cwd=PROJECT,
-                          env=operator_env(tmp_path, console=console), capture_output=True,
-                          timeout=TIMEOUT, check=False)
+                          env=operator_env(tmp_path), capture_output=True, timeout=TIMEOUT,
+                          check=False)
 
 
 @pytest.fixture
@@ -122,10 +116,9 @@ def test_a_reader_that_goes_away_ends_the_search_quietly(tmp_path: Path) -> None
     assert b"BrokenPipeError" not in stderr
 
 
-@pytest.mark.xfail(reason="the console sink writes the app's startup events to stdout, ahead "
-                          "of the command's output (reported to the logging owner)")
-def test_with_default_settings_stdout_holds_only_the_answer(tmp_path: Path, story: Path) -> None:
-    """With the console sink on (the default), `--json` stdout is still only the request's lines."""
-    result = flask_logs(tmp_path, "show", "--json", BOOM1, console=True)
+def test_stdout_holds_only_the_answer(tmp_path: Path, story: Path) -> None:
+    """The app's own start-up events never reach stdout: `--json` output is only the request."""
+    result = flask_logs(tmp_path, "show", "--json", BOOM1)
     events = [orjson.loads(line) for line in result.stdout.splitlines()]
-    assert {event.get("request_id") for event in events} == {BOOM1}
+    assert [event["event"] for event in events] == ["unhandled_exception", "request_finished"]
+    assert {event["request_id"] for event in events} == {BOOM1}
