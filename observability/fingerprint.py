@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Frames in these top-level folders are "our own code"; anything else is a library.
 OWN_PACKAGES = ("app", "observability")
+# Numbers in a message without an exception (pids, ports, counts) vary between repeats.
+_NUMBERS = re.compile(r"\d+")
 
 
 def _relative_to_project(filename: str, own_packages: Sequence[str]) -> str | None:
@@ -45,7 +48,8 @@ def error_signature(
         top = stacks[0]
         return str(top.get("exc_type", "Exception")), error_place(top.get("frames") or (),
                                                                   own_packages)
-    return str(event.get("event", "unknown_event")), "no exception"
+    message = _NUMBERS.sub("N", str(event.get("event", "unknown_event")))
+    return message, "no exception"
 
 
 def fingerprint(event: Mapping[str, Any], own_packages: Sequence[str] = OWN_PACKAGES) -> str:
