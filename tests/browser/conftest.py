@@ -14,8 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from app.config import PROJECT_ROOT
 from tests.browser.chromium import ChromiumUnavailableError, launch_chromium
-from tests.browser.live_server import LiveServer
-from tests.browser.live_server import live_server as serve
+from tests.e2e.gunicorn_server import GunicornServer, start_gunicorn
 
 ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts" / "browser"
 # Generous: two cores shared with other test runs; a real failure still ends in seconds.
@@ -71,7 +70,7 @@ def external_requests() -> list[str]:
 def new_context(
     request: pytest.FixtureRequest,
     browser: Browser,
-    live_server: LiveServer,
+    live_server: GunicornServer,
     external_requests: list[str],
 ) -> Iterator[Callable[..., BrowserContext]]:
     """Make isolated browser contexts (own cookies, storage) on the test server; closed after.
@@ -86,7 +85,7 @@ def new_context(
         route.abort("internetdisconnected")
 
     def make(**options: Any) -> BrowserContext:
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = browser.new_context(base_url=live_server.base_url, **options)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.route(lambda url: not _LOOPBACK.match(url), block_external)
         contexts.append(context)
@@ -110,7 +109,11 @@ def page(new_context: Callable[..., BrowserContext]) -> Page:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A real gunicorn for this test alone, on a migrated SQLite file in tmp_path."""
-    with serve(tmp_path) as server:
-        yield server
+def live_server(tmp_path: Path) -> Iterator[GunicornServer]:
+    """A real gunicorn (gunicorn.conf.py, 2 workers) for this test alone, on a migrated SQLite file.
+
+    One per test: the outage tests break the database, and a fresh server costs a few seconds.
+    """
+    server = start_gunicorn(tmp_path / "server")
+    yield server
+    server.stop()

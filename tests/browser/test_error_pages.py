@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Response, expect
 
 from tests.browser.conftest import artifact_path
 from tests.browser.flows import publish, sign_up
-from tests.browser.live_server import LiveServer
+from tests.e2e.gunicorn_server import GunicornServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _copy_request_id_page(
-    new_context: Callable[..., BrowserContext], live_server: LiveServer
+    new_context: Callable[..., BrowserContext], live_server: GunicornServer
 ) -> Page:
     """A page whose context may use the clipboard on the test server's origin."""
     context = new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.base_url)
     return context.new_page()
 
 
@@ -40,32 +39,29 @@ def _assert_page_quotes_and_copies(page: Page, response: Response | None, status
     return request_id
 
 
-def _logged_events(log_dir: Path, request_id: str, event: str, wait_s: float = 10) -> list[dict]:
-    """The log lines of one request with one event name (the sink may lag a little)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        found = [
-            record
-            for path in [log_dir / "microblog.log", *log_dir.glob("microblog.log.[0-9]*")]
-            for record in map(json.loads, path.read_text(encoding="utf-8").splitlines())
-            if record.get("request_id") == request_id and record.get("event") == event
-        ]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
+def _logged(server: GunicornServer, request_id: str, event: str) -> list[dict[str, Any]]:
+    """One request's events of one kind, read once its closing `request_finished` is logged."""
+
+    def of_request(records: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        return [r for r in records if r.get("request_id") == request_id and r.get("event") == name]
+
+    records = server.wait_for_records(lambda records: bool(of_request(records, "request_finished")))
+    return of_request(records, event)
 
 
 def test_404_page_quotes_the_request_id(
     request: pytest.FixtureRequest,
     new_context: Callable[..., BrowserContext],
-    live_server: LiveServer,
+    live_server: GunicornServer,
 ) -> None:
-    """An unknown address gives a 404 page quoting the X-Request-ID, ready to copy."""
+    """An unknown address gives a 404 page quoting the X-Request-ID and the log line's ID."""
     page = _copy_request_id_page(new_context, live_server)
     response = page.goto("/no/such/page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
-    _assert_page_quotes_and_copies(page, response, 404)
+    request_id = _assert_page_quotes_and_copies(page, response, 404)
     page.screenshot(path=artifact_path(request, "404"), full_page=True)
+    (finished,) = _logged(live_server, request_id, "request_finished")
+    assert (finished["path"], finished["status"]) == ("/no/such/page", 404)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +74,7 @@ def test_404_page_quotes_the_request_id(
 def test_500_page_during_a_database_outage(
     request: pytest.FixtureRequest,
     new_context: Callable[..., BrowserContext],
-    live_server: LiveServer,
+    live_server: GunicornServer,
     table: str,
     navbar_link: str,
 ) -> None:
@@ -98,6 +94,6 @@ def test_500_page_during_a_database_outage(
     content = page.content()
     assert "Traceback" not in content
     assert f"{table}_gone" not in content and "OperationalError" not in content
-    failures = _logged_events(live_server.log_dir, request_id, "unhandled_exception")
+    failures = _logged(live_server, request_id, "unhandled_exception")
     assert len(failures) == 1
     assert "OperationalError" in json.dumps(failures[0]["exception"])
