@@ -53,6 +53,8 @@ lint: install-dev
 
 test: install-dev system-deps lint
 	$(BIN)/pytest
+	@echo "== the app tests again, on a throwaway PostgreSQL server =="
+	$(BIN)/pytest tests/app -m "not slow" --postgres
 
 # The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
 bench: install-dev
