@@ -106,7 +106,10 @@ logger_class = PipelineLogger
 
 
 def post_worker_init(worker: Any) -> None:
-    """Once the worker has loaded the app: mark the exceptions that escape it after logging."""
+    """Once the worker has its app: `app_startup` (also under --preload), and error marking."""
+    from observability.flask_integration import log_startup_once, package_version
+
+    log_startup_once(package_version())  # a no-op when building the app logged it already
     application = worker.wsgi
     if hasattr(application, "teardown_request"):  # a Flask app, not wrapped in middleware
         application.teardown_request(_mark_logged_exception)

@@ -94,3 +94,25 @@ def test_a_worker_timeout_is_logged_once_and_answered_with_the_id(
     from_master = [r["event"] for r in errors if r["logger"] == "gunicorn.error"]
     assert len(from_master) == 1
     assert from_master[0].startswith("WORKER TIMEOUT")  # not a second "Error handling request"
+
+
+@pytest.mark.slow
+def test_preloaded_app_workers_share_the_log_file(gunicorn_server: StartGunicorn) -> None:
+    """With --preload the workers inherit the master's handlers over fork and each still logs."""
+    server = gunicorn_server(workers=2, extra_args=["--preload"])
+    request_ids = [f"preload-{number}" for number in range(200)]
+    for request_id in request_ids:
+        assert _get(server, "/healthz", request_id)[0] == 200
+    assert server.stop() == 0
+
+    records = server.log_records()
+    finished = [r["request_id"] for r in records if r["event"] == "request_finished"]
+    assert sorted(rid for rid in finished if rid.startswith("preload-")) == sorted(request_ids)
+    started = {r["pid"] for r in records if r["event"] == "app_startup"}
+    booted = {
+        int(r["event"].rsplit(" ", 1)[1])
+        for r in records
+        if r["event"].startswith("Booting worker with pid: ")
+    }
+    assert len(booted) == 2
+    assert booted < started  # every worker announced itself, and so did the master
