@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.gunicorn_server import GunicornServer, start_gunicorn
-
-StartGunicorn = Callable[..., GunicornServer]
+from tests.e2e.gunicorn_server import GunicornServer, StartGunicorn, start_gunicorn
 
 
 @pytest.fixture

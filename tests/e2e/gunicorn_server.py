@@ -240,3 +240,7 @@ def _age_rank(path: Path) -> int:
     """0 for the live file, N for `.N`: sorting by it descending lists the oldest first."""
     suffix = path.name.removeprefix("microblog.log").lstrip(".")
     return int(suffix) if suffix.isdigit() else 0
+
+
+# The `gunicorn_server` fixture's type: call it with start_gunicorn's keyword options.
+StartGunicorn = Callable[..., GunicornServer]

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import StartGunicorn
-from tests.e2e.gunicorn_server import GunicornServer
+from tests.e2e.gunicorn_server import GunicornServer, StartGunicorn
 from tests.e2e.http_session import HttpSession
 
 PASSWORD = "outage-test-password"

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import StartGunicorn
-from tests.e2e.gunicorn_server import GunicornServer
+from tests.e2e.gunicorn_server import GunicornServer, StartGunicorn
 
 FAULTY_APP_DIR = Path(__file__).parent / "apps"
 

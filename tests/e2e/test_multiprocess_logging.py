@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import StartGunicorn
+from tests.e2e.gunicorn_server import StartGunicorn
 
 WORKERS = 4
 REQUESTS = 3000
