@@ -33,7 +33,7 @@ class Scale:
         return self.name == "quick"
 
 
-FULL = Scale("full", rounds=3, http_seconds=8, warmup_seconds=2, pipeline_events=150_000,
+FULL = Scale("full", rounds=5, http_seconds=5, warmup_seconds=2, pipeline_events=100_000,
              storm_errors=1000, storm_seconds=10.0, integrity_requests=4000,
              search_megabytes=200, search_repeats=5)
 QUICK = Scale("quick", rounds=1, http_seconds=1, warmup_seconds=0, pipeline_events=2_000,

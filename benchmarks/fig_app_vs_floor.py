@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, median
-from benchmarks.servers import alternate, app_server, assert_logged_in_feed, hello_server, mail_env
+from benchmarks.servers import (
+    Load,
+    alternate,
+    app_server,
+    assert_logged_in_feed,
+    hello_server,
+    mail_env,
+)
 from benchmarks.smtp import mail_server
 
 NAME = "app speed vs the floor"
@@ -20,16 +27,20 @@ def measure(bench: Bench, result: Result) -> None:
                        **mail_env(mail.port)) as app, \
             hello_server(bench, WORKERS) as hello:
         assert_logged_in_feed(app.server.url, cookie)
-        runs = alternate(bench, {"index": (app.server.url + "/index", {"Cookie": cookie}),
-                                 "hello": (hello.url + "/", {})})
-    index_rate = median([run.rate for run in runs["index"]])
-    hello_rate = median([run.rate for run in runs["hello"]])
+        runs = alternate(bench, {
+            "index": Load(app.server.url + "/index", {"Cookie": cookie}, app.server.pid),
+            "hello": Load(hello.url + "/", {}, hello.pid)})
+    index_rate = median([r.run.rate for r in runs["index"]])
+    hello_rate = median([r.run.rate for r in runs["hello"]])
     result.judge(index_rate / hello_rate)
+    index_cpu = median([r.cpu_ms_per_request for r in runs["index"]])
+    hello_cpu = median([r.cpu_ms_per_request for r in runs["hello"]])
     result.context += [
-        f"logged-in /index (20 posts): {index_rate:,.0f} req/s"
-        f" ({1000 / index_rate * WORKERS:.1f} ms of worker time per request)",
-        f"bare Flask hello: {hello_rate:,.0f} req/s",
+        f"logged-in /index (20 posts): {index_rate:,.0f} req/s,"
+        f" {index_cpu:.2f} ms server CPU per request",
+        f"bare Flask hello: {hello_rate:,.0f} req/s, {hello_cpu:.2f} ms server CPU per request",
+        f"by CPU per request (steadier on a shared machine): {hello_cpu / index_cpu:.2f}",
         f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",
     ]
-    result.commands += [app.server.command, hello.command, runs["index"][0].command,
-                        runs["hello"][0].command]
+    result.commands += [app.server.command, hello.command, runs["index"][0].run.command,
+                        runs["hello"][0].run.command]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, median
-from benchmarks.servers import alternate, app_server, mail_env
+from benchmarks.servers import Load, Round, alternate, app_server, mail_env
 from benchmarks.site import break_posts_table
 from benchmarks.smtp import mail_server
-from benchmarks.wrk import WrkRun
 
 NAME = "error latency with a slow mail server"
 TARGET = Target("<=", 1.2)
@@ -17,8 +16,8 @@ SMTP_DELAY = 4.0
 THROTTLE_SECONDS = 0
 
 
-def _all_errors(label: str, runs: list[WrkRun]) -> None:
-    for run in runs:
+def _all_errors(label: str, rounds: list[Round]) -> None:
+    for run in (r.run for r in rounds):
         if run.non_2xx_3xx != run.requests or run.socket_errors:
             raise RuntimeError(f"{label}: {run.requests} requests but {run.non_2xx_3xx} errors"
                                f" and {run.socket_errors} socket errors; the outage is not a 500")
@@ -32,22 +31,23 @@ def measure(bench: Bench, result: Result) -> None:
                        **mail_env(slow_mail.port, THROTTLE_SECONDS)) as slow, \
             app_server(bench, "errors-no-mail", WORKERS, break_posts_table, LOG_LEVEL="INFO",
                        **mail_env(None)) as quiet:
-        runs = alternate(bench, {"slow": (slow.server.url + "/index", cookie),
-                                 "none": (quiet.server.url + "/index", cookie)},
-                         expect_success=False, connections=WORKERS)
+        runs = alternate(bench, {
+            "slow": Load(slow.server.url + "/index", cookie, slow.server.pid),
+            "none": Load(quiet.server.url + "/index", cookie, quiet.server.pid)},
+            expect_success=False, connections=WORKERS)
         delivered = slow_mail.handler.count
     for label, side in runs.items():
         _all_errors(label, side)
-    slow_p50 = median([run.p50_ms for run in runs["slow"]])
-    none_p50 = median([run.p50_ms for run in runs["none"]])
+    slow_p50 = median([r.run.p50_ms for r in runs["slow"]])
+    none_p50 = median([r.run.p50_ms for r in runs["none"]])
     result.judge(slow_p50 / none_p50)
-    errors = sum(run.requests for run in runs["slow"])
+    errors = sum(r.run.requests for r in runs["slow"])
     result.context += [
         f"500 with an SMTP server taking {SMTP_DELAY:g} s per message: p50 {slow_p50:.1f} ms"
-        f" (p99 {median([run.p99_ms for run in runs['slow']]):.1f} ms)",
+        f" (p99 {median([r.run.p99_ms for r in runs['slow']]):.1f} ms)",
         f"500 with no mail server: p50 {none_p50:.1f} ms",
         f"{errors:,} errors on the slow side, ERROR_EMAIL_THROTTLE_SECONDS={THROTTLE_SECONDS};"
         f" {delivered} emails delivered meanwhile",
         "the fault: a logged-in GET /index with the posts table renamed (a database outage)",
     ]
-    result.commands += [slow.server.command, quiet.server.command, runs["slow"][0].command]
+    result.commands += [slow.server.command, quiet.server.command, runs["slow"][0].run.command]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, median
-from benchmarks.servers import alternate, app_server, assert_logged_in_feed, mail_env
+from benchmarks.servers import Load, alternate, app_server, assert_logged_in_feed, mail_env
 from benchmarks.smtp import mail_server
 
 NAME = "observability overhead"
@@ -23,22 +23,25 @@ def measure(bench: Bench, result: Result) -> None:
             for side in (full, quiet):
                 assert_logged_in_feed(side.server.url, cookie)
             headers = {"Cookie": cookie}
-            runs = alternate(bench, {"full": (full.server.url + "/index", headers),
-                                     "quiet": (quiet.server.url + "/index", headers)})
+            runs = alternate(bench, {
+                "full": Load(full.server.url + "/index", headers, full.server.pid),
+                "quiet": Load(quiet.server.url + "/index", headers, quiet.server.pid)})
             logged = sum(path.read_bytes().count(b'"request_finished"')
                          for path in full.log_dir.glob("microblog.log*"))
-        full_rate = median([run.rate for run in runs["full"]])
-        quiet_rate = median([run.rate for run in runs["quiet"]])
+    full_rate = median([r.run.rate for r in runs["full"]])
+    quiet_rate = median([r.run.rate for r in runs["quiet"]])
     result.judge(full_rate / quiet_rate)
-    served = sum(run.requests for run in runs["full"])
+    full_cpu = median([r.cpu_ms_per_request for r in runs["full"]])
+    quiet_cpu = median([r.cpu_ms_per_request for r in runs["quiet"]])
+    served = sum(r.run.requests for r in runs["full"])
     result.context += [
-        f"full observability: {full_rate:,.0f} req/s"
-        f" (p50 {median([run.p50_ms for run in runs['full']]):.1f} ms)",
-        f"LOG_LEVEL=CRITICAL: {quiet_rate:,.0f} req/s",
+        f"full observability: {full_rate:,.0f} req/s, {full_cpu:.2f} ms server CPU per request",
+        f"LOG_LEVEL=CRITICAL: {quiet_rate:,.0f} req/s, {quiet_cpu:.2f} ms server CPU per request",
+        f"by CPU per request (steadier on a shared machine): {quiet_cpu / full_cpu:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
         f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",
     ]
-    result.commands += [full.server.command, quiet.server.command, runs["full"][0].command]
+    result.commands += [full.server.command, quiet.server.command, runs["full"][0].run.command]
     if logged < served:
         result.notes.append("fewer request_finished lines than requests: the full side"
                             " did not log every request")

@@ -52,6 +52,23 @@ class Server:
     url: str
     command: str
     log_path: Path
+    pid: int  # the master, leader of a process group that its workers share
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[2]) == group:  # fields[0] is the state: pgrp is field 5 of stat(5)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
 
 
 GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
@@ -88,7 +105,8 @@ def gunicorn(app_spec: str, workers: int, env: Mapping[str, str], workdir: Path,
         url = f"http://{HOST}:{port}"
         try:
             wait_for_http(url + ready_path, process=process)
-            yield Server(url=url, command=describe(env, command), log_path=log_path)
+            yield Server(url=url, command=describe(env, command), log_path=log_path,
+                         pid=process.pid)
         finally:
             stop(process)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench import Bench
-from benchmarks.procs import Server, gunicorn
+from benchmarks.procs import Server, group_cpu_seconds, gunicorn
 from benchmarks.site import app_env
 from benchmarks.wrk import WrkRun, run_wrk
 
@@ -71,19 +71,43 @@ def assert_logged_in_feed(url: str, cookie: str) -> None:
         raise RuntimeError("the logged-in feed does not show the 20 seeded posts")
 
 
-def alternate(bench: Bench, loads: dict[str, tuple[str, dict[str, str]]],
-              expect_success: bool = True, connections: int = 4) -> dict[str, list[WrkRun]]:
+@dataclass(frozen=True)
+class Load:
+    """One side of a comparison: what wrk loads, and whose CPU time it uses."""
+
+    url: str
+    headers: dict[str, str]
+    server_pid: int
+
+
+@dataclass(frozen=True)
+class Round:
+    """One wrk run and the CPU time the server's processes spent during it."""
+
+    run: WrkRun
+    cpu_seconds: float
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """Server CPU per request: a cost that other tenants of the machine barely move."""
+        return self.cpu_seconds * 1000 / self.run.requests if self.run.requests else 0.0
+
+
+def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
+              connections: int = 4) -> dict[str, list[Round]]:
     """Warm each side up, then A/B/A/B rounds of wrk so drift hits both sides alike."""
     scale = bench.scale
-    for url, headers in loads.values():
+    for load in loads.values():
         if scale.warmup_seconds:
-            run_wrk(url, scale.warmup_seconds, connections, headers=headers)
-    runs: dict[str, list[WrkRun]] = {label: [] for label in loads}
+            run_wrk(load.url, scale.warmup_seconds, connections, headers=load.headers)
+    rounds: dict[str, list[Round]] = {label: [] for label in loads}
     for _ in range(scale.rounds):
-        for label, (url, headers) in loads.items():
-            run = run_wrk(url, scale.http_seconds, connections, headers=headers)
+        for label, load in loads.items():
+            cpu_before = group_cpu_seconds(load.server_pid)
+            run = run_wrk(load.url, scale.http_seconds, connections, headers=load.headers)
+            cpu = group_cpu_seconds(load.server_pid) - cpu_before
             if expect_success and (run.non_2xx_3xx or run.socket_errors):
                 raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
                                    f" {run.socket_errors} socket errors in {run.requests}")
-            runs[label].append(run)
-    return runs
+            rounds[label].append(Round(run=run, cpu_seconds=cpu))
+    return rounds
