@@ -89,7 +89,7 @@ def measure(bench: Bench, result: Result) -> None:
         f"`flask logs show`: {flask_s * 1000:.0f} ms, `grep -F`: {grep_s * 1000:.0f} ms,"
         f" `jq select`: {jq_s * 1000:.0f} ms (flask / jq = {flask_s / jq_s:.2f})",
         f"the scan alone (`find_request` in-process): {scan_s * 1000:.0f} ms ="
-        f" {scan_s / grep_s:.2f} × grep; the other {max(flask_s - scan_s, 0) * 1000:.0f} ms"
+        f" {scan_s / grep_s:.2f}x grep; the other {max(flask_s - scan_s, 0) * 1000:.0f} ms"
         " of the command are interpreter, imports and app start-up",
         f"{size_mb:.0f} MB in {len(files)} files, page cache warm, median of"
         f" {scale.search_repeats} runs (jq: {len(times['jq'])}); flask's time includes"
