@@ -1,28 +1,18 @@
 """A rotating log file that several processes (gunicorn workers) can share without losing lines.
 
-Why not `logging.handlers.RotatingFileHandler`: each process decides on its own to rotate and
-renames the file under the others' feet, so lines land in files that are then overwritten or
-deleted, and buffered writes can tear. The design here:
+`logging.handlers.RotatingFileHandler` lets each process rotate on its own, renaming the file
+under the others' feet: lines land in files that are then overwritten or deleted. Here:
 
-- Every process opens the file `O_WRONLY | O_APPEND | O_CREAT` and writes each record with ONE
-  `os.write`. POSIX appends to a regular file are atomic with respect to each other on Linux
-  (the inode lock serialises them), so lines never tear or interleave.
-- After a write, `lseek(fd, 0, SEEK_CUR)` gives the file's end (O_APPEND moved the offset
-  there): the size check costs one cheap syscall, no `stat`.
-- Past `max_bytes`, a process takes an exclusive `flock` on the sidecar `.<file>.lock`, re-checks
-  under the lock that the path still names the file it was writing and that it is still too
-  big (another process may have rotated first), renames `.N-1 -> .N` … `file -> .1`, and bumps a
-  generation counter stored in the lock file, which every process has `mmap`ed.
-- Before each write a process compares the shared generation (a memory read, no syscall) with
-  the one it opened under, and reopens when they differ. A line written between that check and
-  someone's rotation lands, whole, in `.1`: nothing is lost or duplicated.
-- A file moved or deleted by someone else (logrotate, an operator) is noticed by a `stat` at
-  most every `reopen_check_seconds`, and at rotation time.
-- After `fork` the child reopens everything: a `flock` belongs to the open file description,
-  which the child would otherwise share with its parent (and then not exclude it).
+- each line is ONE `os.write` on an `O_APPEND` descriptor, which Linux serialises: no tearing;
+- after a write, `lseek(fd, 0, SEEK_CUR)` is the file's end: the size check needs no `stat`;
+- a full file is rotated under an `flock` on the hidden `.<file>.lock`, after re-checking that
+  no other process rotated it first; a generation counter in that file (`mmap`ed by every
+  process) is bumped, and every process compares it before each write and reopens on change;
+- a file moved or deleted from outside is noticed by a `stat` every `reopen_check_seconds`;
+- after `fork`, the child reopens everything (an `flock` is shared with the parent otherwise).
 
-`backup_count == 0` keeps no history: at `max_bytes` the file is renamed away and deleted (a
-line another process is writing at that instant goes with it). `max_bytes == 0` never rotates.
+`backup_count == 0` deletes a full file (with any line in flight); `max_bytes == 0` never
+rotates. The guarantees, limits and measurements are in docs/log-file.md.
 """
 
 from __future__ import annotations
@@ -36,6 +26,7 @@ import struct
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 _GENERATION = struct.Struct("<Q")  # the lock file's first 8 bytes: the rotation counter
@@ -160,7 +151,7 @@ class SafeRotatingFileHandler(logging.Handler):
     # -- the shared lock file and generation ---------------------------------------------
 
     @contextlib.contextmanager
-    def _exclusive(self):  # type: ignore[no-untyped-def]
+    def _exclusive(self) -> Iterator[None]:
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
             yield
