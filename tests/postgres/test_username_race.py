@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import User
@@ -25,7 +24,6 @@ from app.models import User
 pytestmark = pytest.mark.postgres
 
 TAKEN = "Please use a different username."
-PASSWORD = "correct horse battery"
 # A generous bound for "the app's write is now waiting on the lock"; normally milliseconds.
 BLOCK_WAIT_S = 30.0
 
@@ -36,19 +34,6 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     other = sa.create_engine(database_url)
     yield other
     other.dispose()
-
-
-@pytest.fixture
-def alice_client(app: Flask) -> FlaskClient:
-    """A client logged in as alice through the real login form."""
-    with app.app_context():
-        db.session.add(User(username="alice", email="alice@example.com",
-                            password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")))
-        db.session.commit()
-    client = app.test_client()
-    response = client.post("/login", data={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _someone_waits_on_a_lock(engine: sa.Engine) -> bool:
