@@ -118,6 +118,8 @@ def _read_key(key_file: Path) -> str:
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill `app.config` from the layered settings and derive what Flask's extensions read."""
     settings = gather_settings(os.environ, overrides)
+    # SQL errors name the statement, not the row: parameters carry emails and hashes into logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True}
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # Bootstrap's CSS/JS from the package, no CDN
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = _resolve_database_url(

@@ -48,13 +48,14 @@ def error_signature(
         top = stacks[0]
         return str(top.get("exc_type", "Exception")), error_place(top.get("frames") or (),
                                                                   own_packages)
-    message = _NUMBERS.sub("N", str(event.get("event", "unknown_event")))
-    return message, "no exception"
+    return str(event.get("event", "unknown_event")), "no exception"
 
 
 def fingerprint(event: Mapping[str, Any], own_packages: Sequence[str] = OWN_PACKAGES) -> str:
     """A short stable hash of `error_signature`, the same on every host and worker."""
     kind, place = error_signature(event, own_packages)
+    if "exception" not in event:
+        kind = _NUMBERS.sub("N", kind)
     return hashlib.sha256(f"{kind}|{place}".encode()).hexdigest()[:12]
 
 

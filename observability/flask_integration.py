@@ -179,7 +179,17 @@ def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException
         method=request.method,
         path=request.path,
         remote_addr=request.remote_addr,
+        user_agent=request.user_agent.string,
+        form_keys=_form_keys(),
     )
+
+
+def _form_keys() -> list[str]:
+    """Names of the posted form fields for the error email, never their values."""
+    try:
+        return sorted(request.form.keys())
+    except Exception:  # an unparsable or oversized body must not break the error path
+        return []
 
 
 def _log_request_finished(state: _RequestState, status: int) -> None:

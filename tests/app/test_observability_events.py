@@ -198,3 +198,35 @@ def test_under_the_flask_command_the_console_uses_stderr(app_config: dict[str, A
         assert streams == [sys.stderr]
     finally:
         remove_installed_handlers(root)
+
+
+def test_the_exception_event_names_the_client_and_form_fields(
+    crashing_app: Flask, log_file: Path
+) -> None:
+    """unhandled_exception carries the user agent and the posted field names, never the values."""
+    crashing_app.add_url_rule("/crash", "crash_post", crashing_app.view_functions["crash"],
+                              methods=["POST"])
+    crashing_app.test_client().post(
+        "/crash", data={"username": "ann", "password": "hunter2-secret"},
+        headers={"User-Agent": "Probe/1.0"},
+    )
+    (event,) = events_named(log_file, "unhandled_exception")
+    assert event["user_agent"] == "Probe/1.0"
+    assert event["form_keys"] == ["password", "username"]
+    assert "hunter2-secret" not in log_file.read_text()
+
+
+def test_database_errors_do_not_log_row_values(crashing_app: Flask, log_file: Path) -> None:
+    """A failed INSERT's exception names the statement, not the values (hide_parameters)."""
+
+    def duplicate() -> str:
+        for _ in range(2):
+            db.session.add(User(username="twin", email="twin-secret@example.com"))
+            db.session.commit()
+        return "unreachable"
+
+    crashing_app.add_url_rule("/duplicate", "duplicate", duplicate)
+    assert crashing_app.test_client().get("/duplicate").status_code == 500
+    (event,) = events_named(log_file, "unhandled_exception")
+    assert event["exception"][0]["exc_type"] == "IntegrityError"
+    assert "twin-secret@example.com" not in log_file.read_text()

@@ -60,7 +60,7 @@ def test_errors_without_exception_group_by_message_shape() -> None:
     second = {"event": "Worker (pid:98765) was sent SIGKILL! Perhaps out of memory?"}
     assert fingerprint(first) == fingerprint(second)
     assert fingerprint(first) != fingerprint({"event": "database_unreachable"})
-    assert error_signature({"event": "disk_full"}) == ("disk_full", "no exception")
+    assert error_signature(first) == (first["event"], "no exception")  # shown as it was said
 
 
 def test_processor_marks_only_errors() -> None:
