@@ -74,7 +74,7 @@ def test_a_500_sends_one_email_with_the_pages_id(
 ) -> None:
     """The subject and body quote the same ID as the page, the header and the log line."""
     client = mail_client(smtp_server.port)
-    response = client.get("/test-failure")
+    response = client.get("/test-failure", headers={"User-Agent": "ProbeBrowser/2.0"})
     assert response.status_code == 500
     request_id = response.headers["X-Request-ID"]
     assert request_id in response.get_data(as_text=True)
@@ -84,6 +84,7 @@ def test_a_500_sends_one_email_with_the_pages_id(
     body = received.message.get_content()
     assert f"jq -c 'select(.request_id==\"{request_id}\")'" in body
     assert "ZeroDivisionError: division by zero" in body
+    assert "ProbeBrowser/2.0" in body
     [logged] = [e for e in log_events(app_config) if e["event"] == "unhandled_exception"]
     assert logged["request_id"] == request_id
     assert logged["fingerprint"] in body
@@ -118,6 +119,7 @@ def test_secrets_and_posted_passwords_are_not_emailed(
     [received] = smtp_server.wait_for(1)
     raw = received.message.as_string()
     assert "ValueError: could not use key [REDACTED]" in received.message.get_content()
+    assert "password, username  (values not included)" in received.message.get_content()
     assert SECRET_KEY not in raw
     assert POSTED_PASSWORD not in raw
 
