@@ -109,10 +109,13 @@ def post_worker_init(worker: Any) -> None:
     """Once the worker has its app: `app_startup` (also under --preload), and error marking."""
     from observability.flask_integration import log_startup_once, package_version
 
-    log_startup_once(package_version())  # a no-op when building the app logged it already
     application = worker.wsgi
-    if hasattr(application, "teardown_request"):  # a Flask app, not wrapped in middleware
-        application.teardown_request(_mark_logged_exception)
+    # Only an app wired by observability.flask_integration (not wrapped in middleware, not a
+    # benchmark's bare Flask app) logs every error that reaches its teardown.
+    if "observability" not in getattr(application, "extensions", {}):
+        return
+    log_startup_once(package_version())  # a no-op when building the app logged it already
+    application.teardown_request(_mark_logged_exception)
 
 
 def _mark_logged_exception(error: BaseException | None) -> None:
