@@ -53,11 +53,23 @@ def browser() -> Iterator[Browser]:
     playwright.stop()
 
 
-def artifact_path(request: pytest.FixtureRequest, label: str) -> Path:
+def _artifact_path(request: pytest.FixtureRequest, label: str) -> Path:
     """Where a test's screenshot goes: test-artifacts/browser/<test>-<label>.png (gitignored)."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     return ARTIFACTS_DIR / f"{test_name}-{label}.png"
+
+
+@pytest.fixture
+def save_screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """`save_screenshot(page, label)`: keep the whole page as a test artifact; returns the path."""
+
+    def save(tab: Page, label: str) -> Path:
+        path = _artifact_path(request, label)
+        tab.screenshot(path=path, full_page=True)
+        return path
+
+    return save
 
 
 @pytest.fixture
@@ -98,7 +110,7 @@ def new_context(
         if failed:
             for tab_number, tab in enumerate(context.pages):
                 label = f"failure-{number}-{tab_number}"
-                tab.screenshot(path=artifact_path(request, label), full_page=True)
+                tab.screenshot(path=_artifact_path(request, label), full_page=True)
         context.close()
 
 

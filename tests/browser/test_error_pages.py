@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Response, expect
 
-from tests.browser.conftest import artifact_path
 from tests.browser.flows import publish, sign_up
 from tests.e2e.gunicorn_server import GunicornServer
 
@@ -50,7 +50,7 @@ def _logged(server: GunicornServer, request_id: str, event: str) -> list[dict[st
 
 
 def test_404_page_quotes_the_request_id(
-    request: pytest.FixtureRequest,
+    save_screenshot: Callable[[Page, str], Path],
     new_context: Callable[..., BrowserContext],
     live_server: GunicornServer,
 ) -> None:
@@ -59,7 +59,7 @@ def test_404_page_quotes_the_request_id(
     response = page.goto("/no/such/page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     request_id = _assert_page_quotes_and_copies(page, response, 404)
-    page.screenshot(path=artifact_path(request, "404"), full_page=True)
+    save_screenshot(page, "404")
     (finished,) = _logged(live_server, request_id, "request_finished")
     assert (finished["path"], finished["status"]) == ("/no/such/page", 404)
 
@@ -72,7 +72,7 @@ def test_404_page_quotes_the_request_id(
     ],
 )
 def test_500_page_during_a_database_outage(
-    request: pytest.FixtureRequest,
+    save_screenshot: Callable[[Page, str], Path],
     new_context: Callable[..., BrowserContext],
     live_server: GunicornServer,
     table: str,
@@ -89,7 +89,7 @@ def test_500_page_during_a_database_outage(
     expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()
     expect(page.get_by_role("link", name=navbar_link)).to_be_attached()
     request_id = _assert_page_quotes_and_copies(page, response, 500)
-    page.screenshot(path=artifact_path(request, "500"), full_page=True)
+    save_screenshot(page, "500")
 
     content = page.content()
     assert "Traceback" not in content

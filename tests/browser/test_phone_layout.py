@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import artifact_path
 from tests.browser.flows import publish, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,7 +42,9 @@ def phone(new_context: Callable[..., BrowserContext]) -> Page:
     return new_context(**PHONE).new_page()
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone: Page, request: pytest.FixtureRequest) -> None:
+def test_no_page_scrolls_sideways_on_a_phone(
+    phone: Page, save_screenshot: Callable[[Page, str], Path]
+) -> None:
     """Every page, long unbroken posts and the error page included, fits a 375px-wide screen."""
     for path in ("/login", "/register"):
         phone.goto(path)
@@ -54,7 +56,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone: Page, request: pytest.Fixtur
         assert _horizontal_overflow(phone) <= 0, path
     phone.goto("/index")
     expect(phone.locator(".post-body").first).to_have_text(UNBROKEN_POST)
-    phone.screenshot(path=artifact_path(request, "phone-feed"), full_page=True)
+    save_screenshot(phone, "phone-feed")
 
 
 def test_navbar_folds_behind_a_toggle_on_a_phone(
