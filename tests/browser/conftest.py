@@ -29,7 +29,7 @@ expect.set_options(timeout=ACTION_TIMEOUT_MS)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Remember each phase's outcome so `page` can screenshot a test that failed."""
+    """Remember each phase's outcome so `new_context` can screenshot a test that failed."""
     report = yield
     item.stash.setdefault(_reports, {})[report.when] = report
     return report

@@ -57,7 +57,7 @@ class Cluster:
     app_password: str
 
     def admin_dsn(self, dbname: str = "postgres") -> str:
-        """A libpq connection string for the superuser, for creating and dropping databases."""
+        """A libpq connection string for the superuser, for creating and emptying databases."""
         return (f"host=127.0.0.1 port={self.port} dbname={dbname} "
                 f"user={SERVER_ACCOUNT} password={self.admin_password}")
 
