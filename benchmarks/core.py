@@ -33,7 +33,7 @@ class Scale:
         return self.name == "quick"
 
 
-FULL = Scale("full", rounds=5, http_seconds=5, warmup_seconds=2, pipeline_events=100_000,
+FULL = Scale("full", rounds=9, http_seconds=3, warmup_seconds=2, pipeline_events=60_000,
              storm_errors=1000, storm_seconds=10.0, integrity_requests=4000,
              search_megabytes=200, search_repeats=5)
 QUICK = Scale("quick", rounds=1, http_seconds=1, warmup_seconds=0, pipeline_events=2_000,
@@ -99,3 +99,14 @@ class Result:
 def median(values: list[float]) -> float:
     """Median of the rounds; a single quick round is its own median."""
     return statistics.median(values)
+
+
+def paired_ratio(sides_a: list[float], sides_b: list[float]) -> tuple[float, float, float]:
+    """(median, lowest, highest) of a/b round by round: neighbours in time share the noise."""
+    ratios = [a / b for a, b in zip(sides_a, sides_b, strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def spread(low: float, high: float, rounds: int) -> str:
+    """How much the rounds disagreed, for the reader to judge the noise."""
+    return f"{rounds} alternated rounds; per-round ratios from {low:.2f} to {high:.2f}"

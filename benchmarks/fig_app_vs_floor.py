@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, median
+from benchmarks.core import Result, Target, median, paired_ratio, spread
 from benchmarks.servers import (
     Load,
     alternate,
@@ -32,7 +32,9 @@ def measure(bench: Bench, result: Result) -> None:
             "hello": Load(hello.url + "/", {}, hello.pid)})
     index_rate = median([r.run.rate for r in runs["index"]])
     hello_rate = median([r.run.rate for r in runs["hello"]])
-    result.judge(index_rate / hello_rate)
+    ratio, low, high = paired_ratio([r.run.rate for r in runs["index"]],
+                                    [r.run.rate for r in runs["hello"]])
+    result.judge(ratio)
     index_cpu = median([r.cpu_ms_per_request for r in runs["index"]])
     hello_cpu = median([r.cpu_ms_per_request for r in runs["hello"]])
     result.context += [
@@ -40,7 +42,8 @@ def measure(bench: Bench, result: Result) -> None:
         f" {index_cpu:.2f} ms server CPU per request",
         f"bare Flask hello: {hello_rate:,.0f} req/s, {hello_cpu:.2f} ms server CPU per request",
         f"by CPU per request (steadier on a shared machine): {hello_cpu / index_cpu:.2f}",
-        f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",
+        f"the figure: median of per-round ratios, {spread(low, high, bench.scale.rounds)}"
+        f" ({bench.scale.http_seconds} s each)",
     ]
     result.commands += [app.server.command, hello.command, runs["index"][0].run.command,
                         runs["hello"][0].run.command]

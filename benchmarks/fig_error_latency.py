@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, median
+from benchmarks.core import Result, Target, median, paired_ratio, spread
 from benchmarks.servers import Load, Round, alternate, app_server, mail_env
 from benchmarks.site import break_posts_table
 from benchmarks.smtp import mail_server
@@ -40,7 +40,9 @@ def measure(bench: Bench, result: Result) -> None:
         _all_errors(label, side)
     slow_p50 = median([r.run.p50_ms for r in runs["slow"]])
     none_p50 = median([r.run.p50_ms for r in runs["none"]])
-    result.judge(slow_p50 / none_p50)
+    ratio, low, high = paired_ratio([r.run.p50_ms for r in runs["slow"]],
+                                    [r.run.p50_ms for r in runs["none"]])
+    result.judge(ratio)
     errors = sum(r.run.requests for r in runs["slow"])
     result.context += [
         f"500 with an SMTP server taking {SMTP_DELAY:g} s per message: p50 {slow_p50:.1f} ms"
@@ -49,5 +51,7 @@ def measure(bench: Bench, result: Result) -> None:
         f"{errors:,} errors on the slow side, ERROR_EMAIL_THROTTLE_SECONDS={THROTTLE_SECONDS};"
         f" {delivered} emails delivered meanwhile",
         "the fault: a logged-in GET /index with the posts table renamed (a database outage)",
+        f"the figure: median of per-round p50 ratios, {spread(low, high, bench.scale.rounds)}"
+        f" ({bench.scale.http_seconds} s each, {WORKERS} connections)",
     ]
     result.commands += [slow.server.command, quiet.server.command, runs["slow"][0].run.command]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, median
+from benchmarks.core import Result, Target, median, paired_ratio, spread
 from benchmarks.servers import Load, alternate, app_server, assert_logged_in_feed, mail_env
 from benchmarks.smtp import mail_server
 
@@ -30,7 +30,9 @@ def measure(bench: Bench, result: Result) -> None:
                          for path in full.log_dir.glob("microblog.log*"))
     full_rate = median([r.run.rate for r in runs["full"]])
     quiet_rate = median([r.run.rate for r in runs["quiet"]])
-    result.judge(full_rate / quiet_rate)
+    ratio, low, high = paired_ratio([r.run.rate for r in runs["full"]],
+                                    [r.run.rate for r in runs["quiet"]])
+    result.judge(ratio)
     full_cpu = median([r.cpu_ms_per_request for r in runs["full"]])
     quiet_cpu = median([r.cpu_ms_per_request for r in runs["quiet"]])
     served = sum(r.run.requests for r in runs["full"])
@@ -39,7 +41,8 @@ def measure(bench: Bench, result: Result) -> None:
         f"LOG_LEVEL=CRITICAL: {quiet_rate:,.0f} req/s, {quiet_cpu:.2f} ms server CPU per request",
         f"by CPU per request (steadier on a shared machine): {quiet_cpu / full_cpu:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
-        f"median of {bench.scale.rounds} alternated {bench.scale.http_seconds} s rounds",
+        f"the figure: median of per-round ratios, {spread(low, high, bench.scale.rounds)}"
+        f" ({bench.scale.http_seconds} s each)",
     ]
     result.commands += [full.server.command, quiet.server.command, runs["full"][0].run.command]
     if logged < served:

@@ -14,7 +14,7 @@ import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-MAX_BYTES = 10 * 1024 * 1024  # the default LOG_MAX_BYTES: runs of 100,000 events rotate twice
+MAX_BYTES = 10 * 1024 * 1024  # the default LOG_MAX_BYTES: a full run (60,000 events) rotates
 BACKUPS = 20  # enough that no event is rotated away, so the lines can be counted
 FIELDS = {"method": "GET", "path": "/index", "status": 200, "duration_ms": 12.345,
           "user_id": 1, "remote_addr": "127.0.0.1"}
