@@ -12,9 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, event
 
-from app import create_app
 from app.config import ENV_KEYS
-from app.extensions import db
+from tests.apps import built_app
 
 # The throwaway PostgreSQL server and `--postgres` (which swaps SQLite for it in `database_url`);
 # real aiosmtpd servers on loopback ports (`smtp_server`, `start_smtp_server`, `tls_ca`).
@@ -52,14 +51,9 @@ def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    """An app with a fresh schema in a real SQLite file."""
-    application = create_app(app_config)
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    """An app with a fresh schema in a real SQLite file (or the --postgres server)."""
+    with built_app(app_config) as application:
+        yield application
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from app import create_app
 from app.extensions import db
 from app.models import User
 from tests.app.helpers import PASSWORD, AuthActions, MakeUser
+from tests.apps import built_app
 
 # The app hashes with scrypt (deliberately slow); fixtures store a cheap hash of the same kind
 # of werkzeug string so that logging in hundreds of times keeps the suite fast.
@@ -80,14 +80,9 @@ def alice(make_user: MakeUser, auth: AuthActions) -> User:
 @pytest.fixture
 def csrf_app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """An app that enforces CSRF tokens, as production does."""
-    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    application.jinja_env.bytecode_cache = _BYTECODE
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with built_app({**app_config, "WTF_CSRF_ENABLED": True}) as application:
+        application.jinja_env.bytecode_cache = _BYTECODE
+        yield application
 
 
 @pytest.fixture
