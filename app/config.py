@@ -27,6 +27,11 @@ _STR_KEYS = frozenset(
 ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS
 
 
+# hide_parameters: SQL errors name the statement, not the row (emails, hashes stay out of logs).
+# pool_pre_ping: a restarted database costs one retry, not an error per pooled connection.
+ENGINE_DEFAULTS = {"hide_parameters": True, "pool_pre_ping": True}
+
+
 class ConfigError(ValueError):
     """A configuration value that cannot be used; the message names the key."""
 
@@ -119,9 +124,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill `app.config` from the layered settings and derive what Flask's extensions read."""
     settings = gather_settings(os.environ, overrides)
     # SQL errors name the statement, not the row: parameters carry emails and hashes into logs.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True}
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # Bootstrap's CSS/JS from the package, no CDN
     app.config.update(settings)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **ENGINE_DEFAULTS, **(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    }
     app.config["SQLALCHEMY_DATABASE_URI"] = _resolve_database_url(
         str(settings.get("SQLALCHEMY_DATABASE_URI") or settings["DATABASE_URL"])
     )

@@ -163,12 +163,16 @@ def all_posts_newest_first() -> sa.Select[tuple[Post]]:
 
 def find_user(username: str) -> User | None:
     """The user with this name, ignoring letter case (names are unique that way)."""
+    if "\x00" in username:  # no valid name has one, and PostgreSQL refuses it in a query
+        return None
     query = sa.select(User).where(sa.func.lower(User.username) == username.lower())
     return db.session.scalar(query)
 
 
 def find_user_by_email(email: str) -> User | None:
     """The user registered with this email (stored lowercased)."""
+    if "\x00" in email:
+        return None
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 

@@ -20,7 +20,7 @@ def _user_updates(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().upper().startswith("UPDATE USER"):
+        if statement.lstrip().upper().replace('"', "").startswith("UPDATE USER"):
             statements.append(statement)
 
     with app.app_context():
