@@ -1,8 +1,8 @@
-"""The log files on disk: which exist, oldest first, and their lines read in big binary chunks.
+"""The log files on disk: which exist, oldest first, and their lines read in big binary blocks.
 
 Search speed comes from never touching a line in Python unless it may match: files are read in
-chunks of whole lines, and callers look for candidate bytes in a chunk with C-speed `bytes`
-methods before they split or parse anything.
+blocks of whole lines into one reused buffer, and callers look for candidate bytes in a block
+with C-speed `bytearray` methods before they split or parse anything.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 LOG_NAME = "microblog.log"
-CHUNK_SIZE = 1 << 20  # 1 MiB: big enough to amortise Python overhead, small enough for L2/L3
+# 256 KiB: big enough to amortise Python overhead, small enough that a block and its folded
+# copy stay in a core's L2 cache (1 MiB blocks measured ~5% slower).
+BLOCK_SIZE = 1 << 18
 _GZIP_MAGIC = b"\x1f\x8b"
 _FIRST_LINE_LIMIT = 1 << 16
 _TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"([^"\\]{1,64})"')
@@ -65,29 +67,42 @@ def open_log(path: Path) -> Iterator[BinaryIO]:
             yield unzipped  # type: ignore[misc]
 
 
-def read_chunks(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Blocks of whole lines (each ends with a newline except maybe the file's last one)."""
-    # A gzip stream's read1 hands over each decompressed piece as it comes, so a file cut short
-    # still gives up everything before the damage (read(n) would drop the last partial piece).
-    read = getattr(stream, "read1", stream.read)
-    pending = b""
+def read_blocks(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[tuple[bytearray, int]]:
+    """`(buffer, end)` pairs: `buffer[:end]` is whole lines, `buffer[end:]` the next line's start.
+
+    One buffer is refilled in place, because copying each block costs more than searching it
+    (fresh large allocations page-fault). So a block is valid only until the next one is read:
+    search it, and slice out what you keep. The file's last line may lack its newline; a line
+    longer than the buffer grows the buffer.
+    """
+    # A gzip stream's readinto1 hands over each decompressed piece as it comes, so a file cut
+    # short still gives up everything before the damage (readinto would drop the last piece).
+    # (typing.BinaryIO leaves readinto out, but FileIO and GzipFile both have it.)
+    readinto = getattr(stream, "readinto1", None) or stream.readinto  # type: ignore[attr-defined]
+    buffer = bytearray(block_size)
+    filled = 0
     while True:
-        try:
-            block = read(chunk_size)
-        except (EOFError, OSError, zlib.error) as error:  # gzip: truncated or corrupt stream
-            if pending:
-                yield pending
-            raise UnreadableLogError(str(error) or type(error).__name__) from error
-        if not block:
-            if pending:
-                yield pending
+        error: Exception | None = None
+        with memoryview(buffer) as view:
+            try:
+                while filled < len(buffer) and (count := readinto(view[filled:])):
+                    filled += count
+            except (EOFError, OSError, zlib.error) as caught:  # gzip: truncated or corrupt
+                error = caught
+        if error is not None or filled < len(buffer):  # the end of what can be read
+            del buffer[filled:]  # so no stale bytes follow the last line
+            if filled:
+                yield buffer, filled
+            if error is not None:
+                raise UnreadableLogError(str(error) or type(error).__name__) from error
             return
-        cut = block.rfind(b"\n")
-        if cut < 0:  # a line longer than a chunk: keep collecting it
-            pending += block
+        end = buffer.rfind(b"\n") + 1
+        if not end:  # a line longer than the buffer: keep collecting it
+            buffer.extend(bytes(len(buffer)))
             continue
-        yield pending + block[: cut + 1] if pending else block[: cut + 1]
-        pending = block[cut + 1 :]
+        yield buffer, end
+        buffer[: filled - end] = buffer[end:filled]
+        filled -= end
 
 
 def parse_timestamp(text: str | bytes) -> datetime | None:
@@ -101,15 +116,18 @@ def parse_timestamp(text: str | bytes) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def first_timestamp(chunk: bytes) -> datetime | None:
-    """The time of the first line of a chunk that carries one."""
-    match = _TIMESTAMP.search(chunk, 0, chunk.find(b"\n") + 1 or len(chunk))
+def first_timestamp(chunk: bytes | bytearray, end: int | None = None) -> datetime | None:
+    """The time of the first line of a chunk (or of `chunk[:end]`), if it carries one."""
+    end = len(chunk) if end is None else end
+    match = _TIMESTAMP.search(chunk, 0, chunk.find(b"\n", 0, end) + 1 or end)
     return parse_timestamp(match[1]) if match else None
 
 
-def last_timestamp(chunk: bytes) -> datetime | None:
-    """The time of a chunk's last complete line."""
-    end = len(chunk) - 1 if chunk.endswith(b"\n") else len(chunk)
+def last_timestamp(chunk: bytes | bytearray, end: int | None = None) -> datetime | None:
+    """The time of the last complete line of a chunk (or of `chunk[:end]`)."""
+    end = len(chunk) if end is None else end
+    if chunk.endswith(b"\n", 0, end):
+        end -= 1
     start = chunk.rfind(b"\n", 0, end) + 1
     match = _TIMESTAMP.search(chunk, start, end)
     return parse_timestamp(match[1]) if match else None

@@ -1,9 +1,10 @@
 """Streaming search over the JSON log files: by request ID in any spelling, by filters, by time.
 
-Memory stays constant: files are read in chunks and matches are yielded as they are found.
+Memory stays constant: files are read in blocks and matches are yielded as they are found.
 Only lines that contain the bytes a match needs are split out and parsed (orjson). For a
-request ID the chunk is folded the way `normalize_request_id` folds an ID (upper case, O→0,
-I/L→1, dashes dropped) with one `bytes.translate`, so every logged spelling is found at C speed.
+request ID the block is folded the way `normalize_request_id` folds an ID (upper case, O→0,
+I/L→1, dashes dropped) with one `bytearray.translate`, so every logged spelling is found at C
+speed (docs/triage.md says why no cheaper prefilter can be exact).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from observability.log_files import (
     log_files,
     open_log,
     parse_timestamp,
-    read_chunks,
+    read_blocks,
     stream_start_time,
 )
 from observability.log_query import Query
@@ -111,24 +112,24 @@ def _in_time_window(
 
 
 def _scan(stream: BinaryIO, query: Query, stats: ScanStats) -> Iterator[LogEntry]:
-    """Matches in one file; stops at the first chunk that starts past --until."""
+    """Matches in one file; stops at the first block that starts past --until."""
     folded_id = query.folded_request_id
     needle = None if folded_id is None else b'"' + folded_id.encode("ascii") + b'"'
     groups = query.required_bytes()
     anchor, checks = (groups[0], groups[1:]) if needle is None and groups else (None, groups)
     until = None if query.until is None else query.until + ORDER_SLACK
     since = None if query.since is None else query.since - ORDER_SLACK
-    for chunk in read_chunks(stream):
-        if until is not None and (first := first_timestamp(chunk)) is not None and first > until:
+    for block, end in read_blocks(stream):
+        if until is not None and (first := first_timestamp(block, end)) and first > until:
             return
-        if since is not None and (last := last_timestamp(chunk)) is not None and last < since:
+        if since is not None and (last := last_timestamp(block, end)) and last < since:
             continue
         if needle is not None:
-            lines = _lines_with_folded(chunk, needle)
+            lines = _lines_with_folded(block, end, needle)
         elif anchor is not None:
-            lines = _lines_with_any(chunk, anchor)
+            lines = _lines_with_any(block, end, anchor)
         else:
-            lines = chunk.split(b"\n")
+            lines = _whole_lines(block, end)
         for line in lines:
             if checks and not all(any(part in line for part in group) for group in checks):
                 continue
@@ -137,41 +138,51 @@ def _scan(stream: BinaryIO, query: Query, stats: ScanStats) -> Iterator[LogEntry
                 yield entry
 
 
-def _lines_with_folded(chunk: bytes, needle: bytes) -> list[bytes]:
-    """Lines whose folded form contains `needle` (a folded, quoted request ID)."""
-    folded = chunk.translate(_FOLD_TABLE, b"-")
-    position = folded.find(needle)
+def _whole_lines(block: bytearray, end: int) -> list[bytearray]:
+    """The lines of `block[:end]` (copies: the block's buffer is reused)."""
+    lines = block.split(b"\n")
+    if end < len(block):
+        lines.pop()  # the start of a line the next block completes
+    return lines
+
+
+def _lines_with_folded(block: bytearray, end: int, needle: bytes) -> list[bytearray]:
+    """Lines of `block[:end]` whose folded form contains `needle` (a folded, quoted request ID)."""
+    folded = block.translate(_FOLD_TABLE, b"-")
+    tail = len(block) - end  # part of the next line; its dashes are gone from `folded` too
+    folded_end = len(folded) - (tail - block.count(b"-", end)) if tail else len(folded)
+    position = folded.find(needle, 0, folded_end)
     if position < 0:
         return []
-    lines = chunk.split(b"\n")  # deleting dashes moved offsets; line numbers still agree
-    found: list[bytes] = []
+    lines = _whole_lines(block, end)  # deleting dashes moved offsets; line numbers still agree
+    found: list[bytearray] = []
     line_number = counted_to = 0
     while position >= 0:
         line_number += folded.count(b"\n", counted_to, position)
         counted_to = position
         found.append(lines[line_number])
-        line_end = folded.find(b"\n", position)
+        line_end = folded.find(b"\n", position, folded_end)
         if line_end < 0:
             break
-        position = folded.find(needle, line_end + 1)
+        position = folded.find(needle, line_end + 1, folded_end)
     return found
 
 
-def _lines_with_any(chunk: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
-    """Lines holding at least one of `needles`, in file order, each once."""
+def _lines_with_any(block: bytearray, end: int, needles: tuple[bytes, ...]) -> list[bytearray]:
+    """Lines of `block[:end]` holding at least one of `needles`, in file order, each once."""
     spans: dict[int, int] = {}
     for needle in needles:
-        position = chunk.find(needle)
+        position = block.find(needle, 0, end)
         while position >= 0:
-            start = chunk.rfind(b"\n", 0, position) + 1
-            end = chunk.find(b"\n", position)
-            end = len(chunk) if end < 0 else end
-            spans[start] = end
-            position = chunk.find(needle, end)
-    return [chunk[start : spans[start]] for start in sorted(spans)]
+            start = block.rfind(b"\n", 0, position) + 1
+            stop = block.find(b"\n", position, end)
+            stop = end if stop < 0 else stop
+            spans[start] = stop
+            position = block.find(needle, stop, end)
+    return [block[start : spans[start]] for start in sorted(spans)]
 
 
-def _parse(line: bytes, stats: ScanStats) -> LogEntry | None:
+def _parse(line: bytes | bytearray, stats: ScanStats) -> LogEntry | None:
     """The entry for a line; None (and counted) when it is not a whole, timed JSON object."""
     if not line.strip():
         return None
@@ -185,4 +196,4 @@ def _parse(line: bytes, stats: ScanStats) -> LogEntry | None:
     if when is None:
         stats.corrupt_lines += 1
         return None
-    return LogEntry(time=when, event=event, raw=line.rstrip(b"\r"))
+    return LogEntry(time=when, event=event, raw=bytes(line.rstrip(b"\r")))
