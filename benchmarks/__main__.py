@@ -48,6 +48,8 @@ def main(argv: list[str]) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    for result in results:  # the scratch folder is gone; name it the way the report explains
+        result.commands = [command.replace(str(workdir), "$SCRATCH") for command in result.commands]
     print()
     print(table(results))
     output = args.output or (None if args.quick else DEFAULT_OUTPUT)
