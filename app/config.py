@@ -92,6 +92,13 @@ def _resolve_database_url(url: str) -> str:
     return url
 
 
+def resolve_log_dir(settings: Mapping[str, Any]) -> Path:
+    """The log folder the settings name; a relative one is under the project root."""
+    # Shared with `flask logs`, which reads the logs without building the app.
+    log_dir = Path(str(settings.get("LOG_DIR") or "logs"))
+    return log_dir if log_dir.is_absolute() else PROJECT_ROOT / log_dir
+
+
 def persisted_secret_key(instance_path: Path) -> str:
     """Return the instance's secret key, creating it once (0600) so every worker shares it."""
     key_file = instance_path / "secret_key"
@@ -134,7 +141,6 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     )
     if settings.get("FLASK_DEBUG"):
         app.debug = True
-    log_dir = Path(str(settings.get("LOG_DIR") or "logs"))
-    app.config["LOG_DIR"] = str(log_dir if log_dir.is_absolute() else PROJECT_ROOT / log_dir)
+    app.config["LOG_DIR"] = str(resolve_log_dir(settings))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persisted_secret_key(Path(app.instance_path))

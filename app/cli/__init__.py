@@ -1,11 +1,14 @@
-"""CLI commands: one module per command group, registered here."""
+"""CLI commands: one module per command group; those that need the app are registered here."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the app's CLI commands (`flask logs ...`, `flask send-test-email`)."""
-    from app.cli import email, logs
+    """Register the commands that need the app (`flask send-test-email`).
 
-    app.cli.add_command(logs.logs)
+    `flask logs` is not here: it is a `flask.commands` plugin (pyproject.toml), which Flask finds
+    before it loads the app, so reading the logs never builds the app or writes to its log.
+    """
+    from app.cli import email
+
     app.cli.add_command(email.send_test_email)

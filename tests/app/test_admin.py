@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.cli.logs import logs
 from tests.app.helpers import AuthActions, MakeUser
 from tests.logs_factory import BOOM1, BOOM2, PROFILE, all_events, encode, write_standard_logs
 
@@ -120,7 +121,8 @@ def test_an_empty_lookup_goes_back_to_the_errors(admin: FlaskClient) -> None:
 def test_request_page_shows_what_flask_logs_show_prints(admin: FlaskClient, app: Flask) -> None:
     """The page's timeline is, character for character, the CLI's output."""
     page = admin.get(f"/admin/requests/{PROFILE.lower()}").get_data(as_text=True)
-    printed = app.test_cli_runner().invoke(args=["logs", "show", PROFILE]).stdout
+    with app.app_context():  # `flask logs` then reads this app's LOG_DIR
+        printed = app.test_cli_runner().invoke(logs, ["show", PROFILE]).stdout
     assert _timeline(page) == printed
     assert "The above exception was the direct cause of the following exception:" in printed
 

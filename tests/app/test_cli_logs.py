@@ -1,4 +1,8 @@
-"""`flask logs show|search|errors` through Flask's CLI runner, on generated and on real logs."""
+"""`flask logs show|search|errors` through Flask's CLI runner, on generated and on real logs.
+
+`logs` is a `flask.commands` plugin, not an `app.cli` command, so these tests invoke the group
+itself; inside the test app's context it reads that app's LOG_DIR.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from app.cli.logs import logs as logs_group
 from tests.logs_factory import (
     BOOM1,
     BOOM2,
@@ -27,12 +32,18 @@ def story_dir(app_config: dict[str, Any]) -> Path:
     return write_standard_logs(Path(app_config["LOG_DIR"]))
 
 
+def invoke_logs(app: Flask, runner: FlaskCliRunner, *args: str) -> Any:
+    """`flask logs <args>` as run inside the app's context; stdout and stderr stay separate."""
+    with app.app_context():
+        return runner.invoke(logs_group, args)
+
+
 @pytest.fixture
-def logs(story_dir: Path, runner: FlaskCliRunner) -> Any:
-    """Invoke `flask logs <args>`; stdout and stderr stay separate."""
+def logs(story_dir: Path, app: Flask, runner: FlaskCliRunner) -> Any:
+    """Invoke `flask logs <args>` over the standard story."""
 
     def _invoke(*args: str) -> Any:
-        return runner.invoke(args=["logs", *args])
+        return invoke_logs(app, runner, *args)
 
     return _invoke
 
@@ -195,7 +206,7 @@ def test_show_finds_a_real_500_logged_by_the_app(app: Flask, runner: FlaskCliRun
     response = app.test_client().get("/test-divide")
     assert response.status_code == 500
     request_id = response.headers["X-Request-ID"]
-    result = runner.invoke(args=["logs", "show", request_id.replace("-", "").lower()])
+    result = invoke_logs(app, runner, "show", request_id.replace("-", "").lower())
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"request {request_id}: 2 events")
     assert "ZeroDivisionError: division by zero" in result.stdout
@@ -207,4 +218,4 @@ def test_show_without_any_log_file_exits_1(runner: FlaskCliRunner, app: Flask) -
     """A log folder with nothing in it yet: nothing found, exit 1, no crash."""
     for path in Path(app.config["LOG_DIR"]).glob("microblog.log*"):
         path.unlink()
-    assert runner.invoke(args=["logs", "show", BOOM1]).exit_code == 1
+    assert invoke_logs(app, runner, "show", BOOM1).exit_code == 1

@@ -1,9 +1,12 @@
-"""`flask --app wsgi logs …` as a real process: exit codes, stdout for pipes, jq, a closed pipe."""
+"""`flask --app wsgi logs …` as a real process: exit codes, stdout for pipes, jq, a closed pipe,
+and read-only: it never builds the app, so it writes nothing and needs no database.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -42,11 +45,22 @@ def operator_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def flask_logs(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """Run `flask --app wsgi <args>` to completion, with `env` on top of the operator's."""
+    return subprocess.run([str(FLASK), "--app", "wsgi", *args], cwd=PROJECT,
+                          env={**operator_env(tmp_path), **env}, capture_output=True,
+                          timeout=TIMEOUT, check=False)
+
+
+def flask_logs(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
     """Run `flask --app wsgi logs <args>` to completion."""
-    return subprocess.run([str(FLASK), "--app", "wsgi", "logs", *args], cwd=PROJECT,
-                          env=operator_env(tmp_path), capture_output=True, timeout=TIMEOUT,
-                          check=False)
+    return flask(tmp_path, "logs", *args, **env)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time (ns)."""
+    return {str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 @pytest.fixture
@@ -122,3 +136,47 @@ def test_stdout_holds_only_the_answer(tmp_path: Path, story: Path) -> None:
     events = [orjson.loads(line) for line in result.stdout.splitlines()]
     assert [event["event"] for event in events] == ["unhandled_exception", "request_finished"]
     assert {event["request_id"] for event in events} == {BOOM1}
+
+
+def test_reading_the_logs_writes_nothing(tmp_path: Path, story: Path) -> None:
+    """show, search and errors leave every file as it was and create no database.
+
+    The live file is over LOG_MAX_BYTES, so a single event written by a started app (its
+    `app_startup`) would also rotate the files under the search.
+    """
+    before = snapshot(tmp_path)
+    assert (story / "microblog.log").stat().st_size > 200
+    for args in (["show", BOOM1], ["search", "--level", "error"], ["errors"]):
+        result = flask_logs(tmp_path, *args, LOG_MAX_BYTES="200")
+        assert result.returncode == 0, result.stderr
+    assert snapshot(tmp_path) == before
+    assert not (tmp_path / "microblog.db").exists()
+
+
+def test_logs_needs_no_database(tmp_path: Path, story: Path) -> None:
+    """With a DATABASE_URL no app can start with, `flask logs` still helps and searches."""
+    unusable = {"DATABASE_URL": "not a database url"}
+    helped = flask_logs(tmp_path, "--help", **unusable)
+    assert helped.returncode == 0, helped.stderr
+    assert b"show" in helped.stdout and b"errors" in helped.stdout
+    shown = flask_logs(tmp_path, "show", BOOM1, **unusable)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"request {BOOM1}: 2 events".encode())
+    # The proof that the setting is unusable: a command that builds the app fails on it.
+    app_command = flask(tmp_path, "routes", **unusable)
+    assert app_command.returncode != 0
+    assert b"Could not parse SQLAlchemy URL" in app_command.stderr
+
+
+def test_the_apps_commands_still_build_the_app(tmp_path: Path) -> None:
+    """`db upgrade` creates the schema; `flask --help` lists the app's commands beside `logs`."""
+    upgraded = flask(tmp_path, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    with sqlite3.connect(tmp_path / "microblog.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"user", "post", "followers"} <= tables
+    listed = flask(tmp_path, "--help")
+    assert listed.returncode == 0, listed.stderr
+    commands = {line.split()[0] for line in listed.stdout.decode().split("Commands:")[1]
+                .splitlines() if line.strip()}
+    assert {"db", "logs", "run", "send-test-email", "shell"} <= commands

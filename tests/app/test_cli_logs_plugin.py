@@ -1,0 +1,136 @@
+"""`flask logs` is a plugin command: it runs without the app, finding LOG_DIR as the app would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from app.cli.logs import logs as logs_group
+from app.cli.logs import resolve_log_dir
+from app.config import PROJECT_ROOT
+from tests.logs_factory import BOOM1, write_standard_logs
+
+
+def _no_app() -> Flask:
+    raise AssertionError("`flask logs` built the app")
+
+
+@pytest.fixture
+def flask_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run the real `flask` command group, whose app must never be built."""
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)  # FlaskGroup sets it; restore it
+
+    def _run(*args: str) -> Result:
+        return CliRunner().invoke(FlaskGroup(create_app=_no_app, load_dotenv=False), args)
+
+    return _run
+
+
+@pytest.fixture
+def logs_without_app() -> Callable[..., Result]:
+    """Invoke the `logs` group outside any app context, as a shell's `flask logs` runs."""
+
+    def _run(*args: str) -> Result:
+        return CliRunner().invoke(logs_group, args)
+
+    return _run
+
+
+def test_flask_finds_logs_without_building_the_app(
+    tmp_path: Path, flask_cli: Callable[..., Result]
+) -> None:
+    """`flask logs show` resolves as a plugin: the story is printed and the factory never runs."""
+    log_dir = write_standard_logs(tmp_path / "logs")
+    result = flask_cli("logs", "show", BOOM1.lower(), "--log-dir", str(log_dir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"request {BOOM1}: 2 events")
+
+
+def test_flask_logs_help_needs_no_app(flask_cli: Callable[..., Result]) -> None:
+    """Help for the group and a command is there without an app (or a database)."""
+    group = flask_cli("logs", "--help")
+    assert group.exit_code == 0, group.output
+    assert "show" in group.stdout and "errors" in group.stdout
+    show = flask_cli("logs", "show", "--help")
+    assert show.exit_code == 0
+    assert "--log-dir" in show.stdout
+
+
+def test_log_dir_comes_from_the_environment_without_an_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs_without_app: Callable[..., Result]
+) -> None:
+    """LOG_DIR in the environment is where a shell's `flask logs` looks, as the app would."""
+    log_dir = write_standard_logs(tmp_path / "from-env")
+    monkeypatch.setenv("LOG_DIR", str(log_dir))
+    result = logs_without_app("show", BOOM1)
+    assert result.exit_code == 0, result.output
+    assert BOOM1 in result.stdout
+
+
+def test_a_relative_log_dir_in_a_config_file_is_under_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MICROBLOG_CONFIG's `LOG_DIR: var/log` means <project>/var/log, as for the app."""
+    config = tmp_path / "site.yaml"
+    config.write_text("LOG_DIR: var/log\n", encoding="utf-8")
+    monkeypatch.setenv("MICROBLOG_CONFIG", str(config))
+    assert resolve_log_dir(None) == PROJECT_ROOT / "var" / "log"
+
+
+def test_without_settings_the_default_log_dir_is_the_projects() -> None:
+    """No LOG_DIR anywhere but config.yaml's `logs`: `logs/` under the project root."""
+    assert resolve_log_dir(None) == PROJECT_ROOT / "logs"
+
+
+def test_inside_an_app_context_its_log_dir_is_used(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller's active app wins over the environment (tests and scripts configure the app)."""
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "elsewhere"))
+    with app.app_context():
+        assert resolve_log_dir(None) == Path(app.config["LOG_DIR"])
+
+
+def test_log_dir_option_wins_over_everything(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--log-dir` beats both the environment and an active app's setting."""
+    chosen = write_standard_logs(tmp_path / "chosen")
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "elsewhere"))
+    with app.app_context():
+        result = CliRunner().invoke(logs_group, ["search", "--log-dir", str(chosen),
+                                                 "--level", "error"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 3
+
+
+def test_not_found_names_the_folder_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs_without_app: Callable[..., Result]
+) -> None:
+    """An empty result says which folder was read, so a wrong LOG_DIR is obvious."""
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "empty"))
+    result = logs_without_app("show", BOOM1)
+    assert result.exit_code == 1
+    assert f"in {tmp_path / 'empty'}" in result.stderr
+
+
+def test_unreadable_settings_are_exit_2_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs_without_app: Callable[..., Result]
+) -> None:
+    """A MICROBLOG_CONFIG that does not exist is a clear error, not a traceback."""
+    monkeypatch.setenv("MICROBLOG_CONFIG", str(tmp_path / "missing.yaml"))
+    result = logs_without_app("errors")
+    assert result.exit_code == 2
+    assert "cannot work out LOG_DIR: configuration file not found" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_apps_own_cli_no_longer_carries_logs(app: Flask) -> None:
+    """One registration only: `flask logs` must never come from `app.cli` (which loads the app)."""
+    assert "logs" not in app.cli.commands
+    assert "send-test-email" in app.cli.commands
