@@ -17,8 +17,9 @@ def measure(bench: Bench, result: Result) -> None:
     result.judge(ours / floor)
     per_event = 1e6 / ours - 1e6 / floor
     result.context += [
-        f"floor: {floor:,.0f} lines/s ({1e6 / floor:.2f} µs/line)",
-        f"ours: {ours:,.0f} events/s, i.e. {per_event:.1f} µs per event above the floor",
+        f"floor: {floor:,.0f} lines per CPU second ({1e6 / floor:.2f} µs/line)",
+        f"ours: {ours:,.0f} events per CPU second, i.e. {per_event:.1f} µs per event above"
+        " the floor",
     ]
     result.commands += [PIPELINE_COMMAND.format(kind=kind, events=bench.scale.pipeline_events)
                         for kind in ("ours", "floor")]
