@@ -150,7 +150,7 @@ def _lines_with_folded(block: bytearray, end: int, needle: bytes) -> list[bytear
     """Lines of `block[:end]` whose folded form contains `needle` (a folded, quoted request ID)."""
     folded = block.translate(_FOLD_TABLE, b"-")
     tail = len(block) - end  # part of the next line; its dashes are gone from `folded` too
-    folded_end = len(folded) - (tail - block.count(b"-", end)) if tail else len(folded)
+    folded_end = len(folded) - (tail - block.count(b"-", end))
     position = folded.find(needle, 0, folded_end)
     if position < 0:
         return []

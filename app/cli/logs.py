@@ -6,7 +6,8 @@ like grep (0 something matched, 1 nothing did, 2 bad arguments).
 It is a `flask.commands` plugin (pyproject.toml), not an `app.cli` command: Flask finds plugins
 before it loads the app, so `flask logs` never builds the app, never writes an `app_startup`
 event into (or rotates) the log it reads, and starts in a fraction of the time. Flask imports
-this module for every `flask` command, so it imports nothing heavy (no SQLAlchemy, no factory).
+this module for every `flask` command, so it imports nothing heavy (no SQLAlchemy, nothing
+the factory needs).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ _log_dir_option = click.option(
 )
 
 
-def resolve_log_dir(explicit: Path | None) -> Path:
+def chosen_log_dir(explicit: Path | None) -> Path:
     """--log-dir; else the active app's LOG_DIR; else LOG_DIR as the app would resolve it."""
     if explicit is not None:
         return explicit
@@ -74,11 +75,10 @@ def resolve_log_dir(explicit: Path | None) -> Path:
         return Path(current_app.config["LOG_DIR"])
     # The app's own layering (config.yaml, MICROBLOG_CONFIG, environment), without the app;
     # imported here so that other `flask` commands, which import this module, never pay for it.
-    from app.config import ConfigError, gather_settings
-    from app.config import resolve_log_dir as from_settings
+    from app.config import ConfigError, gather_settings, resolve_log_dir
 
     try:
-        return from_settings(gather_settings(os.environ))
+        return resolve_log_dir(gather_settings(os.environ))
     except ConfigError as error:
         raise ConfigProblem(f"cannot work out LOG_DIR: {error}") from None
 
@@ -96,7 +96,7 @@ def show(request_id: str, as_json: bool, log_dir: Path | None) -> None:
         folded = request_id_key(request_id)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="REQUEST_ID") from None
-    folder = resolve_log_dir(log_dir)
+    folder = chosen_log_dir(log_dir)
     stats = ScanStats()
     entries = find_request(folder, request_id, stats)
     with _output():
@@ -134,7 +134,7 @@ def search_command(
     except QueryError as error:
         raise click.UsageError(str(error)) from None
     stats = ScanStats()
-    entries: Iterable[LogEntry] = search(resolve_log_dir(log_dir), query, stats)
+    entries: Iterable[LogEntry] = search(chosen_log_dir(log_dir), query, stats)
     if limit is not None:
         entries = latest(entries, limit)
     with _output():
@@ -156,7 +156,7 @@ def errors(since: datetime | None, until: datetime | None, limit: int | None,
     if since and until and since > until:
         raise click.UsageError("--since is later than --until: nothing can match")
     stats = ScanStats()
-    groups = recent_errors(resolve_log_dir(log_dir), since, until, stats)[:limit]
+    groups = recent_errors(chosen_log_dir(log_dir), since, until, stats)[:limit]
     with _output():
         for group in groups:
             click.echo(orjson.dumps(group.as_dict()) if as_json else _describe(group))

@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from app.cli.logs import chosen_log_dir
 from app.cli.logs import logs as logs_group
-from app.cli.logs import resolve_log_dir
 from app.config import PROJECT_ROOT
 from tests.logs_factory import BOOM1, write_standard_logs
 
@@ -79,12 +79,12 @@ def test_a_relative_log_dir_in_a_config_file_is_under_the_project(
     config = tmp_path / "site.yaml"
     config.write_text("LOG_DIR: var/log\n", encoding="utf-8")
     monkeypatch.setenv("MICROBLOG_CONFIG", str(config))
-    assert resolve_log_dir(None) == PROJECT_ROOT / "var" / "log"
+    assert chosen_log_dir(None) == PROJECT_ROOT / "var" / "log"
 
 
 def test_without_settings_the_default_log_dir_is_the_projects() -> None:
     """No LOG_DIR anywhere but config.yaml's `logs`: `logs/` under the project root."""
-    assert resolve_log_dir(None) == PROJECT_ROOT / "logs"
+    assert chosen_log_dir(None) == PROJECT_ROOT / "logs"
 
 
 def test_inside_an_app_context_its_log_dir_is_used(
@@ -93,7 +93,7 @@ def test_inside_an_app_context_its_log_dir_is_used(
     """A caller's active app wins over the environment (tests and scripts configure the app)."""
     monkeypatch.setenv("LOG_DIR", str(tmp_path / "elsewhere"))
     with app.app_context():
-        assert resolve_log_dir(None) == Path(app.config["LOG_DIR"])
+        assert chosen_log_dir(None) == Path(app.config["LOG_DIR"])
 
 
 def test_log_dir_option_wins_over_everything(
