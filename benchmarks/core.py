@@ -92,8 +92,10 @@ class Result:
     def judge(self, value: float, shown: str | None = None) -> None:
         """Record the measured ratio and compare it with the target."""
         self.value = value
-        self.shown = shown if shown is not None else f"{value:.2f}"
         self.passed = self.target.met(value)
+        # Two decimals, unless they would round onto the target and hide which side it is on.
+        close = self.target.op != "report" and round(value, 2) == round(self.target.value, 2)
+        self.shown = shown if shown is not None else f"{value:.4f}" if close else f"{value:.2f}"
 
 
 def median(values: list[float]) -> float:

@@ -87,3 +87,14 @@ def test_search_corpus_is_rotated_json_with_one_needle(tmp_path: Path) -> None:
             assert {"timestamp", "level", "event", "logger", "request_id"} <= event.keys()
             hits += event["request_id"] == needle
     assert hits == 3
+
+
+def test_value_next_to_its_target_shows_which_side_it_is_on() -> None:
+    """0.9497 against >= 0.95 reads 0.9497 MISS, never the contradictory 0.95 MISS."""
+    result = Result("overhead", Target(">=", 0.95))
+    result.judge(0.9497)
+    assert (result.shown, result.status) == ("0.9497", "MISS")
+    result.judge(0.9512)
+    assert (result.shown, result.status) == ("0.9512", "PASS")
+    result.judge(0.97)
+    assert result.shown == "0.97"
