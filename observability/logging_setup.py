@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from typing import cast
+from functools import partial
+from typing import TextIO, cast
 
 import structlog
 from structlog.contextvars import merge_contextvars
@@ -20,6 +21,12 @@ from structlog.stdlib import ProcessorFormatter, add_logger_name
 from structlog.typing import Processor
 
 from observability.email_sink import build_email_handler
+from observability.event_delivery import (
+    DirectSink,
+    EventLoggerFactory,
+    LineWriter,
+    as_logger_argument,
+)
 from observability.exceptions import structure_exception
 from observability.file_sink import SafeRotatingFileHandler
 from observability.fingerprint import add_fingerprint
@@ -49,16 +56,6 @@ def configure_logging(settings: ObservabilitySettings) -> None:
     """Install the pipeline and its sinks on the root logger; calling it again replaces them."""
     level = parse_level(settings.log_level)
     common = common_processors(settings)
-    structlog.configure(
-        processors=[merge_contextvars, StackInfoRenderer(), *common,
-                    ProcessorFormatter.wrap_for_formatter],
-        # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        # Not cached: tests (and `flask` commands) configure more than once per process, and a
-        # cached logger would keep the old level and the old secrets. See docs/architecture.md.
-        cache_logger_on_first_use=False,
-    )
     foreign_chain = [merge_contextvars, add_record_extras, strip_ansi_styles, *common]
     handlers = build_handlers(settings, foreign_chain)
     root = logging.getLogger()
@@ -70,6 +67,18 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         handler.addFilter(drop_werkzeug_access_line)
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
+    structlog.configure(
+        processors=[merge_contextvars, StackInfoRenderer(), *common, as_logger_argument],
+        # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # Our events skip the LogRecord: the JSON sinks get the line rendered once (after the
+        # handlers have their filters: a filter added later sends events the record way).
+        logger_factory=EventLoggerFactory(direct_sinks(handlers)),
+        # Not cached: a cached logger would keep the level it was first used with; tests (and
+        # `flask` commands) configure more than once per process. Without a cache, each call
+        # reads the current configuration (cheap: no stdlib getLogger, see event_delivery.py).
+        cache_logger_on_first_use=False,
+    )
     root.setLevel(level)
     for name in QUIETED_LOGGERS:
         quieted = logging.getLogger(name)
@@ -167,6 +176,32 @@ def build_handlers(
             email_handler.setFormatter(json_formatter(foreign_chain))
         handlers.append(email_handler)
     return handlers
+
+
+def direct_sinks(handlers: Sequence[logging.Handler]) -> dict[logging.Handler, DirectSink]:
+    """The handlers that take our events as rendered JSON lines: the file and a JSON console."""
+    sinks = {}
+    for handler in handlers:
+        if not isinstance(handler.formatter, JSONLineFormatter):
+            continue  # the debug console and the email sink format a LogRecord
+        write: LineWriter | None = None
+        if isinstance(handler, SafeRotatingFileHandler):
+            write = handler.write_line
+        elif type(handler) is logging.StreamHandler:
+            write = partial(write_to_stream, handler)
+        if write is not None:
+            sinks[handler] = DirectSink(handler, write)
+    return sinks
+
+
+def write_to_stream(handler: logging.StreamHandler[TextIO], line: bytes) -> None:
+    """What StreamHandler.emit does with a formatted record, for a rendered line."""
+    handler.acquire()
+    try:
+        handler.stream.write(line[:-1].decode("utf-8") + handler.terminator)
+        handler.flush()
+    finally:
+        handler.release()
 
 
 def remove_installed_handlers(logger: logging.Logger) -> None:

@@ -103,6 +103,9 @@ def strip_ansi_styles(
     return event_dict
 
 
+_JSON_LINE_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+
+
 class JSONLineRenderer:
     """Renderer: one JSON object on one line, leading fields first, via orjson.
 
@@ -119,16 +122,20 @@ class JSONLineRenderer:
 
     def render(self, event_dict: EventDict) -> str:
         """The JSON line for an event dict, without the newline."""
+        return self.render_line(event_dict)[:-1].decode("utf-8")
+
+    def render_line(self, event_dict: EventDict) -> bytes:
+        """The JSON line for an event dict as UTF-8 bytes, ending in the newline."""
         # Merging into a dict that already holds the leading keys keeps them first.
         leading = {key: event_dict[key] for key in LEADING_FIELDS if key in event_dict}
-        data = orjson.dumps({**leading, **event_dict}, default=str, option=orjson.OPT_NON_STR_KEYS)
+        data = orjson.dumps({**leading, **event_dict}, default=str, option=_JSON_LINE_OPTIONS)
         if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data or b"\xc2\x85" in data:
             data = (
                 data.replace(b"\xe2\x80\xa8", b"\\u2028")
                 .replace(b"\xe2\x80\xa9", b"\\u2029")
                 .replace(b"\xc2\x85", b"\\u0085")
             )
-        return data.decode("utf-8")
+        return data
 
 
 # Control characters as Unicode "control pictures" (LF -> U+240A, ESC -> U+241B...): visible,
