@@ -32,6 +32,12 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def avatar_url(email: str, size: int) -> str:
+    """The Gravatar URL for `email` (an identicon when none is registered)."""
+    digest = hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
+    return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
+
+
 followers = sa.Table(
     "followers",
     db.metadata,
@@ -84,8 +90,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
 
     def avatar(self, size: int) -> str:
         """The Gravatar URL for this user's email (an identicon when none is registered)."""
-        digest = hashlib.md5(self.email.lower().encode(), usedforsecurity=False).hexdigest()
-        return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
+        return avatar_url(self.email, size)
 
     def seen_now(self, now: datetime | None = None) -> bool:
         """Record a visit if the last one is older than a minute; True when a write is due."""
@@ -122,18 +127,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
 
     def following_posts(self) -> sa.Select[tuple[Post]]:
         """The feed: this user's posts and those of everyone they follow, newest first."""
-        followed_ids = sa.select(followers.c.followed_id).where(
-            followers.c.follower_id == self.id
-        )
-        return (
-            sa.select(Post)
-            .where(sa.or_(Post.user_id == self.id, Post.user_id.in_(followed_ids)))
-            .order_by(Post.timestamp.desc(), Post.id.desc())
-        )
-
-    def posts_newest_first(self) -> sa.Select[tuple[Post]]:
-        """This user's own posts, newest first (the profile page)."""
-        return self.posts.select().order_by(Post.timestamp.desc(), Post.id.desc())
+        return sa.select(Post).where(in_feed_of(self.id)).order_by(*newest_first())
 
 
 # "Alice" and "alice" are one name, and the database enforces it, so a race cannot sneak one in.
@@ -156,9 +150,15 @@ class Post(db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
         return f"<Post {self.id}>"
 
 
-def all_posts_newest_first() -> sa.Select[tuple[Post]]:
-    """Everyone's posts, newest first (the explore page)."""
-    return sa.select(Post).order_by(Post.timestamp.desc(), Post.id.desc())
+def in_feed_of(user_id: int | sa.BindParameter[int]) -> sa.ColumnElement[bool]:
+    """Posts by `user_id` or by anyone they follow: the home feed (an id or a bound parameter)."""
+    followed_ids = sa.select(followers.c.followed_id).where(followers.c.follower_id == user_id)
+    return sa.or_(Post.user_id == user_id, Post.user_id.in_(followed_ids))
+
+
+def newest_first() -> tuple[sa.UnaryExpression[datetime], sa.UnaryExpression[int]]:
+    """The one order of every post list; the id breaks ties between posts of the same instant."""
+    return Post.timestamp.desc(), Post.id.desc()
 
 
 def find_user(username: str) -> User | None:

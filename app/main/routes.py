@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import structlog
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.main import bp
+from app.main.feed import all_posts, author_posts, home_posts
 from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.profiles import save_profile
-from app.models import Post, all_posts_newest_first, find_user
+from app.models import Post, find_user
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +30,7 @@ def index() -> Response | str:
         log.info("post_created", post_id=post.id, length=len(post.body))
         flash("Your post is now live!", "success")
         return redirect(url_for("main.index"))
-    posts = _paginate(current_user.following_posts())
+    posts = home_posts(current_user.id, *_page_and_size())
     return render_template(
         "index.html", title="Home", form=form, posts=posts, endpoint="main.index"
     )
@@ -41,7 +40,7 @@ def index() -> Response | str:
 @login_required
 def explore() -> str:
     """Everyone's posts, newest first."""
-    posts = _paginate(all_posts_newest_first())
+    posts = all_posts(*_page_and_size())
     return render_template("index.html", title="Explore", posts=posts, endpoint="main.explore")
 
 
@@ -50,7 +49,7 @@ def explore() -> str:
 def user(username: str) -> str:
     """A profile: avatar, about me, last seen, counts, follow button and the user's posts."""
     profile = find_user(username) or abort(404)
-    posts = _paginate(profile.posts_newest_first())
+    posts = author_posts(profile.id, *_page_and_size())
     return render_template(
         "user.html", title=profile.username, user=profile, posts=posts, form=EmptyForm(),
         endpoint="main.user", page_args={"username": profile.username},
@@ -106,8 +105,7 @@ def _change_following(username: str, *, follow: bool) -> Response:
     return redirect(url_for("main.user", username=target.username))
 
 
-def _paginate(query: sa.Select[tuple[Post]]) -> Pagination:
-    """One page of `query`; `?page=` beyond the end is an empty page, not an error."""
+def _page_and_size() -> tuple[int, int]:
+    """`?page=` (odd values mean 1; past the end is an empty page) and POSTS_PER_PAGE."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = int(current_app.config.get("POSTS_PER_PAGE") or 25)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return page, int(current_app.config.get("POSTS_PER_PAGE") or 25)
