@@ -9,12 +9,13 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench import Bench
-from benchmarks.core import FULL, PROJECT_ROOT, QUICK, Result
+from benchmarks.core import CACHE_DIR, FULL, PROJECT_ROOT, QUICK, Result
 from benchmarks.machine import machine_facts
-from benchmarks.report import markdown, table
+from benchmarks.report import load_run, markdown, save_run, table
 from benchmarks.runner import load_figures, run_all
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "benchmarks.md"
+LAST_RUN = CACHE_DIR / "last-run.json"
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -27,6 +28,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                         help="where to write the report (default docs/benchmarks.md;"
                              " none with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: re-write the report from the last full run"
+                             " (after editing benchmarks/history.md)")
     return parser.parse_args(argv)
 
 
@@ -39,6 +43,11 @@ def _progress(result: Result) -> None:
 def main(argv: list[str]) -> int:
     """Run the chosen figures; exit 1 only when a figure could not be measured at all."""
     args = _parse(argv)
+    if args.render_only:
+        results, facts, command, when = load_run(LAST_RUN)
+        (args.output or DEFAULT_OUTPUT).write_text(markdown(results, facts, command, when))
+        print(table(results))
+        return 0
     scale = QUICK if args.quick else FULL
     modules = load_figures(args.only)
     workdir = Path(tempfile.mkdtemp(prefix="microblog-bench-"))
@@ -55,7 +64,9 @@ def main(argv: list[str]) -> int:
     output = args.output or (None if args.quick else DEFAULT_OUTPUT)
     if output is not None:
         command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
-        output.write_text(markdown(results, machine_facts(), command), encoding="utf-8")
+        facts = machine_facts()
+        when = save_run(LAST_RUN, results, facts, command)
+        output.write_text(markdown(results, facts, command, when), encoding="utf-8")
         print(f"\nwritten to {output}")
     return 1 if any(result.status == "ERROR" for result in results) else 0
 

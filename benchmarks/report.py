@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.core import Result
+from benchmarks.core import Result, Target
 
 HISTORY_FILE = Path(__file__).with_name("history.md")  # hand-kept: profiles, fixes, before/after
 
@@ -35,9 +37,25 @@ def _details(result: Result) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(results: Sequence[Result], facts: dict[str, str], command: str) -> str:
+def save_run(path: Path, results: Sequence[Result], facts: dict[str, str], command: str) -> str:
+    """Keep a run's results, so the report can be re-rendered after history.md changes."""
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"when": when, "facts": facts, "command": command,
+                                "results": [asdict(result) for result in results]}, indent=1))
+    return when
+
+
+def load_run(path: Path) -> tuple[list[Result], dict[str, str], str, str]:
+    """(results, machine facts, command, date) of a saved run."""
+    data = json.loads(path.read_text())
+    results = [Result(**{**item, "target": Target(**item["target"])}) for item in data["results"]]
+    return results, data["facts"], data["command"], data["when"]
+
+
+def markdown(results: Sequence[Result], facts: dict[str, str], command: str, when: str) -> str:
     """The whole of docs/benchmarks.md."""
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    now = when
     lines = [
         "# Benchmarks",
         "",

@@ -16,7 +16,7 @@ from benchmarks.bench import Bench
 from benchmarks.core import QUICK, Result, Target
 from benchmarks.loglines import FILE_BYTES, generate
 from benchmarks.machine import machine_facts
-from benchmarks.report import markdown
+from benchmarks.report import load_run, markdown, save_run
 from benchmarks.runner import FIGURE_MODULES, load_figures, run_figure
 
 NEEDS_WRK = {"fig_observability_overhead", "fig_app_vs_floor", "fig_error_latency"}
@@ -65,13 +65,25 @@ def test_report_shows_machine_every_figure_target_and_status() -> None:
     passed = Result("observability overhead", Target(">=", 0.95), commands=["wrk -t1 …"])
     passed.judge(0.97)
     failed = Result("log search", Target("<=", 2.0), error="RuntimeError: no corpus")
-    text = markdown([passed, failed], machine_facts(), "make bench")
+    text = markdown([passed, failed], machine_facts(), "make bench", "2026-01-01 00:00 UTC")
     for key in ("nproc", "CPU", "memory", "Python", "OS"):
         assert f"- {key}: " in text
     assert "`make bench`" in text
     assert "| observability overhead | 0.97     | >= 0.95 | PASS   |" in text
     assert "| log search" in text and "ERROR" in text and "RuntimeError: no corpus" in text
     assert "wrk -t1 …" in text
+
+
+def test_saved_run_renders_the_same_report(tmp_path: Path) -> None:
+    """A run saved to JSON re-renders to the report written at the time (for history edits)."""
+    measured = Result("email storm", Target("==", 1), context=["1 email"], commands=["wrk"])
+    measured.judge(1, "1")
+    facts = machine_facts()
+    when = save_run(tmp_path / "run.json", [measured], facts, "make bench")
+    results, loaded_facts, command, loaded_when = load_run(tmp_path / "run.json")
+    assert results == [measured] and loaded_facts == facts
+    assert markdown(results, loaded_facts, command, loaded_when) == markdown(
+        [measured], facts, "make bench", when)
 
 
 def test_search_corpus_is_rotated_json_with_one_needle(tmp_path: Path) -> None:
