@@ -48,13 +48,18 @@ class DirectSink:
 class EventLoggerFactory:
     """structlog's logger factory: one `EventLogger` per name, all sharing one set of sinks."""
 
-    def __init__(self, direct_sinks: Mapping[logging.Handler, DirectSink]) -> None:
-        self._direct_sinks = dict(direct_sinks)
+    def __init__(self, direct_sinks: Mapping[logging.Handler, DirectSink] | None = None) -> None:
+        self._direct_sinks: dict[logging.Handler, DirectSink] = dict(direct_sinks or {})
         self._renderer = JSONLineRenderer()
         self._loggers: dict[str, EventLogger] = {}
         # Only for `structlog.get_logger()` without a name: the calling module's name, found
         # the way structlog's own factory does, skipping this module's frame as well.
         self._caller_name = LoggerFactory(ignore_frame_names=[__name__])
+
+    def use_direct_sinks(self, direct_sinks: Mapping[logging.Handler, DirectSink]) -> None:
+        """Replace the registered sinks, in place: loggers made earlier use the new ones too."""
+        self._direct_sinks.clear()
+        self._direct_sinks.update(direct_sinks)
 
     def __call__(self, *args: Any) -> EventLogger:
         """The logger for `structlog.get_logger(name)`; without a name, the calling module's."""

@@ -51,6 +51,12 @@ QUIETED_LOGGERS = ("alembic.runtime.plugins",)
 # never a handler someone else put on the root logger (pytest's caplog, a debugger's).
 INSTALLED_MARK = "_microblog_observability"
 
+# One processor list and one logger factory per process, updated in place by every call: a
+# logger bound before a reconfiguration (`log.bind(...)` keeps the list and the factory it was
+# built with) still runs the current chain (the current secrets) and reaches the current sinks.
+_CHAIN: list[Processor] = []
+_LOGGER_FACTORY = EventLoggerFactory()
+
 
 def configure_logging(settings: ObservabilitySettings) -> None:
     """Install the pipeline and its sinks on the root logger; calling it again replaces them."""
@@ -67,13 +73,15 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         handler.addFilter(drop_werkzeug_access_line)
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
+    _CHAIN[:] = [merge_contextvars, StackInfoRenderer(), *common, as_logger_argument]
+    # Our events skip the LogRecord: the JSON sinks get the line rendered once. Registered
+    # after the handlers got their filters: a filter added later sends events the record way.
+    _LOGGER_FACTORY.use_direct_sinks(direct_sinks(handlers))
     structlog.configure(
-        processors=[merge_contextvars, StackInfoRenderer(), *common, as_logger_argument],
+        processors=_CHAIN,
         # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        # Our events skip the LogRecord: the JSON sinks get the line rendered once (after the
-        # handlers have their filters: a filter added later sends events the record way).
-        logger_factory=EventLoggerFactory(direct_sinks(handlers)),
+        logger_factory=_LOGGER_FACTORY,
         # Not cached: a cached logger would keep the level it was first used with; tests (and
         # `flask` commands) configure more than once per process. Without a cache, each call
         # reads the current configuration (cheap: no stdlib getLogger, see event_delivery.py).

@@ -28,7 +28,14 @@ SENSITIVE_KEY_PATTERN = re.compile(
 
 # structlog's bookkeeping inside ProcessorFormatter: the LogRecord itself, never rendered.
 _PASSTHROUGH_KEYS = frozenset({"_record", "_from_structlog"})
-_PLAIN_SCALARS = (int, float, bool)
+# Values that are already JSON-native and hold no text to scrub (exact types: a subclass may
+# have a `__str__` of its own, so it goes through `clean`).
+_NATIVE_SCALARS = frozenset({int, float, bool, type(None)})
+# Key verdicts `(sensitive, the key with secrets scrubbed)`, two of them shared objects so the
+# per-field test is an identity check: `_HARMLESS` is any key that is neither sensitive nor
+# holds a secret (the common case); `_PASSTHROUGH` is structlog's bookkeeping, left alone.
+_HARMLESS = (False, "")
+_PASSTHROUGH = (False, "_")
 _MAX_REMEMBERED_KEYS = 4096  # keys built from data (dict payloads) must not grow memory forever
 
 
@@ -59,17 +66,27 @@ class Redactor:
         self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict
     ) -> EventDict:
         """Redact the event in place (nested containers are copied, never mutated)."""
+        verdicts = self._key_verdicts
         renamed: list[tuple[str, str]] = []
         for key, value in event_dict.items():
-            if key in _PASSTHROUGH_KEYS:
+            verdict = verdicts.get(key) or self._judge_key(key)
+            if verdict is _HARMLESS:  # nearly every field: only its value needs a look
+                kind = type(value)
+                if kind is str:
+                    if self._secrets:
+                        event_dict[key] = self.scrub(value)
+                elif kind not in _NATIVE_SCALARS:
+                    event_dict[key] = self.clean(value)
                 continue
-            sensitive, clean_key = self._key_verdicts.get(key) or self._judge_key(key)
+            if verdict is _PASSTHROUGH:
+                continue
+            sensitive, clean_key = verdict
             if sensitive:
                 event_dict[key] = REDACTED
-            elif type(value) is str:  # the common case first, and cheaply
+            elif type(value) is str:
                 if self._secrets:
                     event_dict[key] = self.scrub(value)
-            elif not (value is None or type(value) in _PLAIN_SCALARS):
+            elif type(value) not in _NATIVE_SCALARS:
                 event_dict[key] = self.clean(value)
             if clean_key != key:
                 renamed.append((key, clean_key))
@@ -83,7 +100,12 @@ class Redactor:
         return (self._key_verdicts.get(text) or self._judge_key(text))[0]
 
     def _judge_key(self, key: str) -> tuple[bool, str]:
-        verdict = (is_sensitive_key(key), self.scrub(key))
+        if key in _PASSTHROUGH_KEYS:
+            verdict = _PASSTHROUGH
+        else:
+            sensitive, clean_key = is_sensitive_key(key), self.scrub(key)
+            harmless = not sensitive and clean_key == key
+            verdict = _HARMLESS if harmless else (sensitive, clean_key)
         if len(self._key_verdicts) < _MAX_REMEMBERED_KEYS:
             self._key_verdicts[key] = verdict
         return verdict

@@ -18,6 +18,9 @@ from tests.observability.log_reading import read_log
 
 Configure = Callable[..., ObservabilitySettings]
 
+# Obtained at import, before any test configures logging, as app modules do.
+MODULE_LOGGER = structlog.get_logger("app.early_module")
+
 
 @pytest.fixture
 def configure(tmp_path: Path) -> Iterator[Configure]:
@@ -139,6 +142,35 @@ def test_reconfiguring_replaces_our_handlers_and_keeps_others(
         assert [event["event"] for event in read_log(second.log_file)] == ["kept"]
     finally:
         logging.getLogger().removeHandler(foreign)
+
+
+def test_a_logger_made_before_reconfiguring_obeys_the_new_level_and_secrets(
+    configure: Configure, tmp_path: Path
+) -> None:
+    """A module-level logger (and one bound earlier) follows each configuration, not its first."""
+    first = configure(secret_values=("first-secret",))
+    MODULE_LOGGER.info("early", note="first-secret")
+    bound = MODULE_LOGGER.bind(component="cache")
+    second = configure(log_dir=tmp_path / "second", log_level="WARNING",
+                       secret_values=("second-secret",))
+    MODULE_LOGGER.info("dropped_below_the_new_level")
+    MODULE_LOGGER.warning("late", note="first-secret second-secret")
+    bound.warning("bound_late", note="second-secret")
+    assert [(e["event"], e["note"]) for e in read_log(first.log_file)] == [
+        ("early", "[REDACTED]")]
+    assert [(e["event"], e["note"]) for e in read_log(second.log_file)] == [
+        ("late", "first-secret [REDACTED]"), ("bound_late", "[REDACTED]")]
+
+
+def test_our_events_still_reach_handlers_we_did_not_install(
+    configure: Configure, caplog: pytest.LogCaptureFixture
+) -> None:
+    """pytest's caplog (any foreign root handler) gets our events as records, the file its line."""
+    settings = configure()
+    MODULE_LOGGER.warning("seen_by_both", n=1)
+    (record,) = [r for r in caplog.records if r.name == "app.early_module"]
+    assert record.levelno == logging.WARNING and record.msg["event"] == "seen_by_both"
+    assert [event["event"] for event in read_log(settings.log_file)] == ["seen_by_both"]
 
 
 def test_werkzeug_access_lines_are_dropped_but_not_its_other_lines(configure: Configure) -> None:

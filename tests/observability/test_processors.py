@@ -154,3 +154,12 @@ def test_library_colour_codes_are_stripped_from_messages() -> None:
     event = {"event": "\x1b[31m\x1b[1mWARNING: dev server\x1b[0m\n * Running"}
     assert strip_ansi_styles(None, "info", event)["event"] == "WARNING: dev server\n * Running"
     assert strip_ansi_styles(None, "info", {"event": "plain"}) == {"event": "plain"}
+
+
+def test_json_line_bytes_are_the_rendered_line_with_its_newline() -> None:
+    """`render_line` (what the file and console sinks write) is `render`'s text plus "\\n"."""
+    renderer = JSONLineRenderer()
+    event = {"event": "e", "level": "info", "name": "\u2028ünï"}
+    line = renderer.render_line(event)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert line == (renderer.render(event) + "\n").encode("utf-8")

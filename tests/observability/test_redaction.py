@@ -138,3 +138,12 @@ def test_without_secrets_strings_pass_unchanged() -> None:
     """With no secret values configured, only sensitive keys are redacted."""
     redact = Redactor([""])
     assert redact(None, "info", {"event": "e", "token": "t"}) == {"event": "e", "token": REDACTED}
+
+
+def test_remembered_key_verdicts_still_check_every_events_values(redact: Redactor) -> None:
+    """The second event with the same keys is redacted as fully as the first."""
+    for _ in range(2):
+        event = redact(None, "info", {"note": f"k={SECRET_KEY}", "token": "t", "n": None,
+                                      f"by_{MAIL_PASSWORD}": 1, "tags": ("a",)})
+        assert event == {"note": f"k={REDACTED}", "token": REDACTED, "n": None,
+                         f"by_{REDACTED}": 1, "tags": ["a"]}
