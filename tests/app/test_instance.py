@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from app import create_app
-from app.extensions import db
+from tests.apps import built_app
 
 
 def _app_without_secret(app_config: dict[str, Any]) -> Any:
@@ -26,23 +26,21 @@ def test_two_apps_share_the_generated_secret_key(
 
 def test_a_session_from_one_worker_is_valid_in_another(app_config: dict[str, Any]) -> None:
     """A user logged in through one app instance stays logged in on the other."""
-    first = _app_without_secret(app_config)
-    second = _app_without_secret(app_config)
-    with first.app_context():
-        db.create_all()
-    browser = first.test_client()
-    browser.post(
-        "/register",
-        data={"username": "worker", "email": "w@example.com", "password": "pw-123456",
-              "password2": "pw-123456"},
-    )
-    login = browser.post("/login", data={"username": "worker", "password": "pw-123456"})
-    assert login.status_code == 302
-    other = second.test_client()
-    other.set_cookie("session", browser.get_cookie("session").value)
-    response = other.get("/index")
-    assert response.status_code == 200
-    assert b"worker" in response.data
+    shared = {key: value for key, value in app_config.items() if key != "SECRET_KEY"}
+    with built_app(shared) as first, built_app(shared) as second:
+        browser = first.test_client()
+        browser.post(
+            "/register",
+            data={"username": "worker", "email": "w@example.com", "password": "pw-123456",
+                  "password2": "pw-123456"},
+        )
+        login = browser.post("/login", data={"username": "worker", "password": "pw-123456"})
+        assert login.status_code == 302
+        other = second.test_client()
+        other.set_cookie("session", browser.get_cookie("session").value)
+        response = other.get("/index")
+        assert response.status_code == 200
+        assert b"worker" in response.data
 
 
 def test_default_request_size_limit_is_one_mebibyte(app_config: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ throwaway server instead of a SQLite file.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def postgres_database_url(postgres_cluster: Cluster, postgres_test_database: str
     """An empty database for one test, emptied before it: no test sees another's leftovers."""
     postgres_cluster.empty_database(postgres_test_database)
     return postgres_cluster.app_url(postgres_test_database)
+
+
+@pytest.fixture(autouse=True)
+def _connections_closed_by_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With --postgres, collect garbage after each test so a connection left open is reported
+    (ResourceWarning, an error here) against the test that leaked it, not a random later one."""
+    yield
+    if request.config.getoption("--postgres"):
+        gc.collect()
 
 
 @pytest.fixture
