@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -176,6 +177,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+@cache
+def _user_by_id() -> sa.Select[tuple[User]]:
+    """Built once: `session.get` rebuilds (and re-annotates) its statement on every call, and
+    this runs on every signed-in request."""
+    return sa.select(User).where(User.id == sa.bindparam("id"))
+
+
 @login.user_loader
 def load_user(user_id: str) -> User | None:
     """Flask-Login's hook: the session stores the user's id."""
@@ -184,7 +192,7 @@ def load_user(user_id: str) -> User | None:
         # context) must not fail again, so the rest of this request sees an anonymous user.
         return None
     try:
-        return db.session.get(User, int(user_id))
+        return db.session.execute(_user_by_id(), {"id": int(user_id)}).scalar_one_or_none()
     except ValueError:  # a tampered session cannot crash the request
         return None
     except SQLAlchemyError:

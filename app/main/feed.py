@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.extensions import db
-from app.main.filters import display_utc, isoformat_utc
+from app.main.filters import both_utc
 from app.models import Post, User, avatar_url, in_feed_of, newest_first
 
 AVATAR_SIZE = 48
@@ -115,6 +115,5 @@ def _fetch(query: sa.Select[tuple[str, Any, str, str]], params: dict[str, int], 
         if author is None:
             author = authors[username] = (url_for("main.user", username=username),
                                           avatar_url(email, AVATAR_SIZE))
-        items.append(PostRow(body, username, *author,
-                             isoformat_utc(timestamp), display_utc(timestamp)))
+        items.append(PostRow(body, username, *author, *both_utc(timestamp)))
     return PostPage(items=items, page=page, has_next=len(rows) > per_page)

@@ -20,5 +20,14 @@ def isoformat_utc(moment: datetime) -> str:
 @bp.app_template_filter("display_utc")
 def display_utc(moment: datetime) -> str:
     """Human-readable time, explicit about the zone, e.g. `2024-05-01 12:30 UTC`."""
-    m = as_utc(moment)
-    return f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d} UTC"
+    return _display_from_iso(isoformat_utc(moment))
+
+
+def both_utc(moment: datetime) -> tuple[str, str]:
+    """`(isoformat_utc, display_utc)` of `moment`, formatted once (each listed post shows both)."""
+    iso = isoformat_utc(moment)
+    return iso, _display_from_iso(iso)
+
+
+def _display_from_iso(iso: str) -> str:
+    return f"{iso[:10]} {iso[11:16]} UTC"

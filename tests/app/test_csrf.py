@@ -7,8 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import followers
-from tests.app.helpers import PASSWORD, AuthActions, MakeUser, csrf_token_from
+from app.models import Post, followers
+from tests.app.helpers import PASSWORD, AuthActions, MakeUser, csrf_token_from, with_csrf
 
 CSRF_PAGE = "Form expired"
 
@@ -80,3 +80,16 @@ def test_follow_without_token_is_refused(csrf_app: Flask, csrf_client: FlaskClie
     assert csrf_client.post("/follow/bob", data={"csrf_token": token}).status_code == 302
     with csrf_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(followers)) == 1
+
+
+def test_the_post_form_carries_a_working_token(csrf_app: Flask, csrf_client: FlaskClient,
+                                               make_user: MakeUser) -> None:
+    """The hand-written post form on /index embeds a token that publishes the post."""
+    make_user("alice")
+    AuthActions(csrf_client).login("alice")
+    assert csrf_client.post("/index", data={"post": "no token"}).status_code == 400
+    data = with_csrf(csrf_client, "/index", {"post": "with token"})
+    assert data.get("csrf_token")
+    assert csrf_client.post("/index", data=data).status_code == 302
+    with csrf_app.app_context():
+        assert db.session.scalars(sa.select(Post.body)).all() == ["with token"]

@@ -146,3 +146,55 @@ def test_posts_per_page_default_is_25(make_user: MakeUser, app_config: dict[str,
 
     config = {key: value for key, value in app_config.items() if key != "POSTS_PER_PAGE"}
     assert create_app(config).config["POSTS_PER_PAGE"] == 25
+
+
+def test_a_bad_post_is_marked_on_its_field(client: FlaskClient, alice: User) -> None:
+    """The error sits under the labelled field, which keeps the (escaped) text and points at it."""
+    page = client.post("/index", data={"post": "<i>" + "x" * 280}).get_data(as_text=True)
+    assert '<label class="form-label" for="post">Say something</label>' in page
+    field = re.search(r"<textarea [^>]*>", page)
+    assert field is not None
+    for attribute in ('class="form-control is-invalid"', 'id="post"', 'name="post"',
+                      'maxlength="280"', 'aria-invalid="true"', 'aria-describedby="post-errors"'):
+        assert attribute in field.group(0)
+    assert "&lt;i&gt;xxx" in page
+    assert re.search(r'<div class="invalid-feedback d-block" id="post-errors">\s*'
+                     r"Field must be between 1 and 280 characters long.\s*</div>", page)
+
+
+def test_a_fresh_post_form_shows_no_error(client: FlaskClient, alice: User) -> None:
+    """Before any submission the field is neither invalid nor described by an error."""
+    page = client.get("/index").get_data(as_text=True)
+    assert 'class="form-control" id="post"' in page
+    assert "aria-invalid" not in page
+    assert "invalid-feedback" not in page
+
+
+def test_older_link_only_when_older_posts_exist(app: Flask, client: FlaskClient,
+                                                alice: User) -> None:
+    """Six posts at three per page: page 1 links to page 2, page 2 (exactly full) is the last."""
+    _add_posts(app, "alice", 6)
+    first = client.get("/index").get_data(as_text=True)
+    assert 'href="/index?page=2"' in first
+    second = client.get("/index?page=2").get_data(as_text=True)
+    assert _BODY.findall(second) == ["post 2", "post 1", "post 0"]
+    assert 'href="/index?page=1"' in second
+    assert "page=3" not in second
+    assert '<a class="page-link" href="#">Older posts' in second
+
+
+_ARTICLE = re.compile(r'<article class="post.*?</article>', re.S)
+
+
+def test_each_post_names_and_links_its_own_author(app: Flask, client: FlaskClient, alice: User,
+                                                  make_user: MakeUser) -> None:
+    """Interleaved authors on one page: every post shows its own author's link and avatar."""
+    bob = make_user("bob")
+    for number, name in enumerate(["alice", "bob", "alice"]):
+        _add_posts(app, name, 1, start=number)
+    articles = _ARTICLE.findall(client.get("/explore").get_data(as_text=True))
+    assert len(articles) == 3
+    for article, user in zip(articles, [alice, bob, alice], strict=True):
+        assert article.count(f'href="/user/{user.username}"') == 2
+        assert f">{user.username}</a>" in article
+        assert f'src="{user.avatar(48).replace("&", "&amp;")}"' in article
