@@ -25,8 +25,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="run only figures whose module name or title contains WORD")
     parser.add_argument("--output", type=Path, default=None,
-                        help="where to write the report (default docs/benchmarks.md;"
-                             " none with --quick)")
+                        help="where to write the report (default docs/benchmarks.md for a"
+                             " full run; none with --quick or --only)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: re-write the report from the last full run"
@@ -61,11 +61,13 @@ def main(argv: list[str]) -> int:
         result.commands = [command.replace(str(workdir), "$SCRATCH") for command in result.commands]
     print()
     print(table(results))
-    output = args.output or (None if args.quick else DEFAULT_OUTPUT)
+    # Only a full run of every figure may replace docs/benchmarks.md and the saved run.
+    complete = not args.quick and not args.only
+    output = args.output or (DEFAULT_OUTPUT if complete else None)
     if output is not None:
         command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
         facts = machine_facts()
-        when = save_run(LAST_RUN, results, facts, command)
+        when = save_run(LAST_RUN if complete else workdir / "run.json", results, facts, command)
         output.write_text(markdown(results, facts, command, when), encoding="utf-8")
         print(f"\nwritten to {output}")
     return 1 if any(result.status == "ERROR" for result in results) else 0
