@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.bench import Bench
 from benchmarks.core import CACHE_DIR, FULL, PROJECT_ROOT, QUICK, Result
 from benchmarks.machine import machine_facts
-from benchmarks.report import load_run, markdown, save_run, table
+from benchmarks.report import load_run, markdown, now_text, save_run, table
 from benchmarks.runner import load_figures, run_all
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
     if output is not None:
         command = "make bench" if not argv else "python -m benchmarks " + " ".join(argv)
         facts = machine_facts()
-        when = save_run(LAST_RUN if complete else workdir / "run.json", results, facts, command)
+        when = (save_run(LAST_RUN, results, facts, command) if complete
+                else now_text())
         output.write_text(markdown(results, facts, command, when), encoding="utf-8")
         print(f"\nwritten to {output}")
     return 1 if any(result.status == "ERROR" for result in results) else 0

@@ -37,9 +37,14 @@ def _details(result: Result) -> list[str]:
     return [*lines, ""]
 
 
+def now_text() -> str:
+    """The date and time a report names, in UTC."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def save_run(path: Path, results: Sequence[Result], facts: dict[str, str], command: str) -> str:
     """Keep a run's results, so the report can be re-rendered after history.md changes."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = now_text()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"when": when, "facts": facts, "command": command,
                                 "results": [asdict(result) for result in results]}, indent=1))
