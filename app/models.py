@@ -178,7 +178,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 @cache
-def _user_by_id() -> sa.Select[tuple[User]]:
+def _user_by_id() -> sa.Select[User]:
     """Built once: `session.get` rebuilds (and re-annotates) its statement on every call, and
     this runs on every signed-in request."""
     return sa.select(User).where(User.id == sa.bindparam("id"))

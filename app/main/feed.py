@@ -10,8 +10,9 @@ and the template only prints strings (still autoescaped).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import sqlalchemy as sa
 from flask import url_for
@@ -21,6 +22,11 @@ from app.main.filters import both_utc
 from app.models import Post, User, avatar_url, in_feed_of, newest_first
 
 AVATAR_SIZE = 48
+# Databases take 64-bit offsets; a `?page=` beyond that is past the end (empty), not a 500.
+_LARGEST_OFFSET = 2**63 - 1
+
+# body, timestamp, author's username, author's email (a string: only type checkers read it).
+_RowQuery: TypeAlias = "sa.Select[str, datetime, str, str]"
 
 
 class PostRow(NamedTuple):
@@ -73,7 +79,7 @@ def author_posts(user_id: int, page: int, per_page: int) -> PostPage:
     return _fetch(_author_query(), {"user_id": user_id}, page, per_page)
 
 
-def _rows() -> sa.Select[tuple[str, Any, str, str]]:
+def _rows() -> _RowQuery:
     """The columns a list prints, newest first, one page at a time (limit and offset bound)."""
     return (
         sa.select(Post.body, Post.timestamp, User.username, User.email)
@@ -86,27 +92,30 @@ def _rows() -> sa.Select[tuple[str, Any, str, str]]:
 
 # Statements are immutable and dialect-neutral, so one per process serves every app and thread.
 @cache
-def _home_query() -> sa.Select[tuple[str, Any, str, str]]:
+def _home_query() -> _RowQuery:
     return _rows().where(in_feed_of(sa.bindparam("user_id")))
 
 
 @cache
-def _all_query() -> sa.Select[tuple[str, Any, str, str]]:
+def _all_query() -> _RowQuery:
     return _rows()
 
 
 @cache
-def _author_query() -> sa.Select[tuple[str, Any, str, str]]:
+def _author_query() -> _RowQuery:
     return _rows().where(Post.user_id == sa.bindparam("user_id"))
 
 
-def _fetch(query: sa.Select[tuple[str, Any, str, str]], params: dict[str, int], page: int,
+def _fetch(query: _RowQuery, params: dict[str, int], page: int,
            per_page: int) -> PostPage:
     """Run `query` for `page`, one extra row telling whether an older page exists."""
+    offset = (page - 1) * per_page
+    if offset > _LARGEST_OFFSET:
+        return PostPage(items=[], page=page, has_next=False)
     # Core execution on the session's own connection (same transaction): these are plain
     # column rows, so the ORM layer would only add cost.
     rows = db.session.connection().execute(
-        query, {**params, "limit": per_page + 1, "offset": (page - 1) * per_page}
+        query, {**params, "limit": per_page + 1, "offset": offset}
     ).all()
     authors: dict[str, tuple[str, str]] = {}
     items = []

@@ -129,14 +129,14 @@ def test_pagination_pages_through_newest_first(
     assert _bodies(client, f"{path}?page=3") == ["post 0"]
 
 
-@pytest.mark.parametrize("page", ["99", "0", "-1", "abc", ""])
+@pytest.mark.parametrize("page", ["99", "0", "-1", "abc", "", "9" * 30])
 def test_odd_page_numbers_never_fail(app: Flask, client: FlaskClient, alice: User,
                                      page: str) -> None:
     """Out-of-range or non-numeric ?page= is a normal 200 (empty page or the first)."""
     _add_posts(app, "alice", 4)
     response = client.get(f"/explore?page={page}")
     assert response.status_code == 200
-    expected = [] if page == "99" else ["post 3", "post 2", "post 1"]
+    expected = [] if page.startswith("99") else ["post 3", "post 2", "post 1"]
     assert _BODY.findall(response.get_data(as_text=True)) == expected
 
 
