@@ -113,7 +113,8 @@ def _fetch(query: _RowQuery, params: dict[str, int], page: int,
     if offset > _LARGEST_OFFSET:
         return PostPage(items=[], page=page, has_next=False)
     # Core execution on the session's own connection (same transaction): these are plain
-    # column rows, so the ORM layer would only add cost.
+    # column rows, so the ORM layer would only add cost. It skips autoflush, which the list
+    # views never need: they read before changing anything (a new post redirects first).
     rows = db.session.connection().execute(
         query, {**params, "limit": per_page + 1, "offset": offset}
     ).all()
