@@ -11,7 +11,7 @@ from pathlib import Path
 from benchmarks.bench import Bench
 from benchmarks.procs import Server, group_cpu_seconds, gunicorn
 from benchmarks.site import app_env
-from benchmarks.wrk import WrkRun, run_wrk
+from benchmarks.wrk import USER_AGENT, WrkRun, run_wrk
 
 ADMIN = "ops@example.com"
 
@@ -62,7 +62,8 @@ def hello_server(bench: Bench, workers: int) -> Iterator[Server]:
 
 def assert_logged_in_feed(url: str, cookie: str) -> None:
     """The load must hit the real feed: a redirect to /login would be a cheap, fake figure."""
-    request = urllib.request.Request(url + "/index", headers={"Cookie": cookie})  # noqa: S310
+    request = urllib.request.Request(url + "/index", headers={"Cookie": cookie,  # noqa: S310
+                                                           "User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         page = response.read().decode("utf-8")
         if response.status != 200 or "/login" in response.url:

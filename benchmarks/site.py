@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmarks.core import PROJECT_ROOT
 from benchmarks.procs import gunicorn
+from benchmarks.wrk import USER_AGENT
 
 POSTS = 20
 USERNAME, PASSWORD = "bench", "bench-password-1"
@@ -70,6 +71,7 @@ class Browser:
         self.base_url = base_url
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> str:
         """The page's HTML."""
