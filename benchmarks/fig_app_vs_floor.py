@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, median, paired_ratio, spread
+from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
     Load,
     alternate,
     app_server,
     assert_logged_in_feed,
+    compare_rates,
     hello_server,
     mail_env,
 )
@@ -30,19 +31,16 @@ def measure(bench: Bench, result: Result) -> None:
         runs = alternate(bench, {
             "index": Load(app.server.url + "/index", {"Cookie": cookie}, app.server.pid),
             "hello": Load(hello.url + "/", {}, hello.pid)})
-    index_rate = median([r.run.rate for r in runs["index"]])
-    hello_rate = median([r.run.rate for r in runs["hello"]])
-    ratio, low, high = paired_ratio([r.run.rate for r in runs["index"]],
-                                    [r.run.rate for r in runs["hello"]])
-    result.judge(ratio)
-    index_cpu = median([r.cpu_ms_per_request for r in runs["index"]])
-    hello_cpu = median([r.cpu_ms_per_request for r in runs["hello"]])
+    compared = compare_rates(runs, "index", "hello")
+    result.judge(compared.ratio)
     result.context += [
-        f"logged-in /index (20 posts): {index_rate:,.0f} req/s,"
-        f" {index_cpu:.2f} ms server CPU per request",
-        f"bare Flask hello: {hello_rate:,.0f} req/s, {hello_cpu:.2f} ms server CPU per request",
-        f"by CPU per request (steadier on a shared machine): {hello_cpu / index_cpu:.2f}",
-        f"the figure: median of per-round ratios, {spread(low, high, bench.scale.rounds)}"
+        f"logged-in /index (20 posts): {compared.rate_a:,.0f} req/s,"
+        f" {compared.cpu_a:.2f} ms server CPU per request",
+        f"bare Flask hello: {compared.rate_b:,.0f} req/s,"
+        f" {compared.cpu_b:.2f} ms server CPU per request",
+        f"by CPU per request (steadier on a shared machine): {compared.cpu_ratio:.2f}",
+        f"the figure: median of per-round ratios,"
+        f" {spread(compared.low, compared.high, bench.scale.rounds)}"
         f" ({bench.scale.http_seconds} s each)",
     ]
     result.commands += [app.server.command, hello.command, runs["index"][0].run.command,

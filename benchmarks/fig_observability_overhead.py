@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, median, paired_ratio, spread
-from benchmarks.servers import Load, alternate, app_server, assert_logged_in_feed, mail_env
+from benchmarks.core import Result, Target, spread
+from benchmarks.servers import (
+    Load,
+    alternate,
+    app_server,
+    assert_logged_in_feed,
+    compare_rates,
+    mail_env,
+)
 from benchmarks.smtp import mail_server
 
 NAME = "observability overhead"
@@ -28,20 +35,18 @@ def measure(bench: Bench, result: Result) -> None:
                 "quiet": Load(quiet.server.url + "/index", headers, quiet.server.pid)})
             logged = sum(path.read_bytes().count(b'"request_finished"')
                          for path in full.log_dir.glob("microblog.log*"))
-    full_rate = median([r.run.rate for r in runs["full"]])
-    quiet_rate = median([r.run.rate for r in runs["quiet"]])
-    ratio, low, high = paired_ratio([r.run.rate for r in runs["full"]],
-                                    [r.run.rate for r in runs["quiet"]])
-    result.judge(ratio)
-    full_cpu = median([r.cpu_ms_per_request for r in runs["full"]])
-    quiet_cpu = median([r.cpu_ms_per_request for r in runs["quiet"]])
+    compared = compare_rates(runs, "full", "quiet")
+    result.judge(compared.ratio)
     served = sum(r.run.requests for r in runs["full"])
     result.context += [
-        f"full observability: {full_rate:,.0f} req/s, {full_cpu:.2f} ms server CPU per request",
-        f"LOG_LEVEL=CRITICAL: {quiet_rate:,.0f} req/s, {quiet_cpu:.2f} ms server CPU per request",
-        f"by CPU per request (steadier on a shared machine): {quiet_cpu / full_cpu:.2f}",
+        f"full observability: {compared.rate_a:,.0f} req/s,"
+        f" {compared.cpu_a:.2f} ms server CPU per request",
+        f"LOG_LEVEL=CRITICAL: {compared.rate_b:,.0f} req/s,"
+        f" {compared.cpu_b:.2f} ms server CPU per request",
+        f"by CPU per request (steadier on a shared machine): {compared.cpu_ratio:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
-        f"the figure: median of per-round ratios, {spread(low, high, bench.scale.rounds)}"
+        f"the figure: median of per-round ratios,"
+        f" {spread(compared.low, compared.high, bench.scale.rounds)}"
         f" ({bench.scale.http_seconds} s each)",
     ]
     result.commands += [full.server.command, quiet.server.command, runs["full"][0].run.command]

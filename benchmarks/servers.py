@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench import Bench
+from benchmarks.core import median, paired_ratio
 from benchmarks.procs import Server, group_cpu_seconds, gunicorn
 from benchmarks.site import app_env
 from benchmarks.wrk import USER_AGENT, WrkRun, run_wrk
@@ -112,3 +113,32 @@ def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
                                    f" {run.socket_errors} socket errors in {run.requests}")
             rounds[label].append(Round(run=run, cpu_seconds=cpu))
     return rounds
+
+
+@dataclass(frozen=True)
+class RateComparison:
+    """Side A against side B: requests/s (the figure) and server CPU per request (a cross-check)."""
+
+    ratio: float  # median of the per-round A/B ratios
+    low: float
+    high: float
+    rate_a: float
+    rate_b: float
+    cpu_a: float  # ms of server CPU per request
+    cpu_b: float
+
+    @property
+    def cpu_ratio(self) -> float:
+        """A's speed relative to B's, judged by CPU per request (steadier on a shared machine)."""
+        return self.cpu_b / self.cpu_a if self.cpu_a else 0.0
+
+
+def compare_rates(runs: dict[str, list[Round]], a: str, b: str) -> RateComparison:
+    """Medians and the paired ratio of two sides that `alternate` ran."""
+    rates_a, rates_b = [r.run.rate for r in runs[a]], [r.run.rate for r in runs[b]]
+    ratio, low, high = paired_ratio(rates_a, rates_b)
+    return RateComparison(
+        ratio=ratio, low=low, high=high, rate_a=median(rates_a), rate_b=median(rates_b),
+        cpu_a=median([r.cpu_ms_per_request for r in runs[a]]),
+        cpu_b=median([r.cpu_ms_per_request for r in runs[b]]),
+    )
