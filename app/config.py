@@ -28,8 +28,11 @@ ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS
 
 
 # hide_parameters: SQL errors name the statement, not the row (emails, hashes stay out of logs).
-# pool_pre_ping: a restarted database costs one retry, not an error per pooled connection.
-ENGINE_DEFAULTS = {"hide_parameters": True, "pool_pre_ping": True}
+ENGINE_DEFAULTS = {"hide_parameters": True}
+# pool_pre_ping, for database servers only: a restarted server costs one retry, not an error
+# per pooled connection. A SQLite file cannot go away under a connection; a ping would only
+# add a query to every request.
+SERVER_ENGINE_DEFAULTS = {**ENGINE_DEFAULTS, "pool_pre_ping": True}
 
 
 class ConfigError(ValueError):
@@ -130,15 +133,16 @@ def _read_key(key_file: Path) -> str:
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill `app.config` from the layered settings and derive what Flask's extensions read."""
     settings = gather_settings(os.environ, overrides)
-    # SQL errors name the statement, not the row: parameters carry emails and hashes into logs.
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # Bootstrap's CSS/JS from the package, no CDN
     app.config.update(settings)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **ENGINE_DEFAULTS, **(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    }
-    app.config["SQLALCHEMY_DATABASE_URI"] = _resolve_database_url(
+    database_url = _resolve_database_url(
         str(settings.get("SQLALCHEMY_DATABASE_URI") or settings["DATABASE_URL"])
     )
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    defaults = ENGINE_DEFAULTS if database_url.startswith("sqlite") else SERVER_ENGINE_DEFAULTS
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **defaults, **(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    }
     if settings.get("FLASK_DEBUG"):
         app.debug = True
     app.config["LOG_DIR"] = str(resolve_log_dir(settings))

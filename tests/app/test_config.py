@@ -51,3 +51,20 @@ def test_secret_key_is_persisted_once_and_private(tmp_path: Path) -> None:
     mode = stat.S_IMODE(os.stat(tmp_path / "instance" / "secret_key").st_mode)
     assert mode == 0o600
     assert list((tmp_path / "instance").iterdir()) == [tmp_path / "instance" / "secret_key"]
+
+
+def test_engine_defaults_depend_on_the_database(tmp_path: Path) -> None:
+    """Every engine hides SQL parameters; only a database server gets pool_pre_ping."""
+    from flask import Flask
+
+    from app.config import load_config
+
+    sqlite_app = Flask("sqlite_app", instance_path=str(tmp_path))
+    server_app = Flask("server_app", instance_path=str(tmp_path))
+    load_config(sqlite_app, {"SECRET_KEY": "k", "DATABASE_URL": "sqlite:///x.db"})
+    load_config(server_app, {"SECRET_KEY": "k", "DATABASE_URL": "postgresql://u@db/m",
+                             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 2}})
+    assert sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"hide_parameters": True}
+    assert server_app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "hide_parameters": True, "pool_pre_ping": True, "pool_size": 2}
+    assert server_app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/m"
