@@ -11,7 +11,7 @@ from typing import Any
 
 from observability.exceptions import format_exception_text
 from observability.fingerprint import error_signature, fingerprint
-from observability.redaction import MIN_SECRET_LENGTH, REDACTED
+from observability.redaction import Redactor
 
 SUBJECT_PREFIX = "[Microblog]"
 MAX_SUBJECT_LENGTH = 250
@@ -115,11 +115,7 @@ def render_body(
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every configured secret value in `text`, the last guard before SMTP."""
-    # Same floor as the log's redaction: scrubbing "ab" would mangle every word containing it.
-    long_enough = (secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH)
-    for secret in sorted(long_enough, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    return Redactor(secrets).scrub(text)  # the log's own rule: same floor, longest first
 
 
 def render_error_email(
