@@ -36,30 +36,6 @@ from observability.settings import ObservabilitySettings
 
 _log = structlog.stdlib.get_logger(__name__)
 WARNING_INTERVAL_SECONDS = 60.0
-_MAX_RATE_KEYS = 1000  # reasons are few in practice; a bound keeps odd ones from piling up
-
-
-class RateLimiter:
-    """At most one report per key per interval, counting the ones it kept quiet."""
-
-    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._state: dict[str, tuple[float, int]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> int | None:
-        """None: stay quiet. Otherwise report now, with this many suppressed since the last."""
-        now = self._clock()
-        with self._lock:
-            last, suppressed = self._state.get(key, (None, 0))
-            if last is not None and now - last < self.interval:
-                self._state[key] = (last, suppressed + 1)
-                return None
-            if len(self._state) >= _MAX_RATE_KEYS:
-                self._state = {k: v for k, v in self._state.items() if now - v[0] < self.interval}
-            self._state[key] = (now, 0)
-            return suppressed
 
 
 class ErrorEmailHandler(logging.Handler):
@@ -95,7 +71,8 @@ class ErrorEmailHandler(logging.Handler):
     def _reset_locks(self) -> None:
         self._sender_lock = threading.Lock()
         self._dropped_lock = threading.Lock()
-        self._warnings = RateLimiter(WARNING_INTERVAL_SECONDS)
+        # One warning per reason a minute; the next one says how many were kept quiet.
+        self._warnings = MemoryThrottle(WARNING_INTERVAL_SECONDS, clock=time.monotonic)
 
     def _after_fork_in_child(self) -> None:
         self._reset_locks()
@@ -199,9 +176,9 @@ class ErrorEmailHandler(logging.Handler):
         return build_message(settings, subject, body, headers=headers)
 
     def _warn(self, event_name: str, key: str, **fields: Any) -> None:
-        suppressed = self._warnings.check(key)
-        if suppressed is not None:
-            _log.warning(event_name, suppressed=suppressed, **fields)
+        verdict = self._warnings.admit(key)
+        if verdict.send:
+            _log.warning(event_name, suppressed=verdict.held_back, **fields)
 
     # --- shutdown and tests ------------------------------------------------------------------
 

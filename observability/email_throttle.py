@@ -30,6 +30,10 @@ class Verdict:
     held_back: int
 
 
+# Keys are few in practice (fingerprints, failure reasons); a bound keeps odd ones from piling up.
+MAX_REMEMBERED_KEYS = 1000
+
+
 def _window_over(last_sent: float, now: float, window_seconds: float) -> bool:
     """Whether the window since the last email has passed, so a new one may go out.
 
@@ -99,7 +103,8 @@ class EmailThrottle:
 
 
 class MemoryThrottle:
-    """The same decisions kept in this process only: the fallback when the state file fails."""
+    """The same decisions kept in this process only: the fallback when the state file fails,
+    and the rate limit of the sink's own warnings."""
 
     def __init__(self, window_seconds: float, *, clock: Callable[[], float] = time.time) -> None:
         self.window_seconds = window_seconds
@@ -114,7 +119,14 @@ class MemoryThrottle:
             last_sent, held = self._state.get(fingerprint, (None, 0))
             held += also_held
             if last_sent is None or _window_over(last_sent, now, self.window_seconds):
+                if last_sent is None and len(self._state) >= MAX_REMEMBERED_KEYS:
+                    self._forget_expired(now)
                 self._state[fingerprint] = (now, 0)
                 return Verdict(send=True, held_back=held)
             self._state[fingerprint] = (last_sent, held + 1)
             return Verdict(send=False, held_back=held + 1)
+
+    def _forget_expired(self, now: float) -> None:
+        """Drop keys whose window is over, so keys made from data cannot grow memory forever."""
+        self._state = {key: entry for key, entry in self._state.items()
+                       if not _window_over(entry[0], now, self.window_seconds)}

@@ -20,7 +20,7 @@ import pytest
 from structlog.contextvars import bound_contextvars, merge_contextvars
 from structlog.testing import capture_logs
 
-from observability.email_sink import ErrorEmailHandler, RateLimiter, build_email_handler
+from observability.email_sink import ErrorEmailHandler, build_email_handler
 from observability.email_throttle import EmailThrottle
 from observability.logging_setup import common_processors, json_formatter
 from observability.processors import add_record_extras
@@ -182,18 +182,6 @@ def test_dead_server_logs_rate_limited_failures(
     assert "ConnectionRefusedError" in failed[0]["reason"]
     assert failed[0]["log_level"] == "warning"
     assert "pw-never-logged" not in repr(logs)
-
-
-def test_rate_limiter_counts_what_it_suppressed() -> None:
-    """One report per key per interval, then the next one says how many were kept quiet."""
-    clock = FakeClock()
-    limiter = RateLimiter(60, clock=clock)
-    assert limiter.check("refused") == 0
-    assert limiter.check("refused") is None
-    assert limiter.check("refused") is None
-    assert limiter.check("timeout") == 0
-    clock.now += 61
-    assert limiter.check("refused") == 2
 
 
 def test_secrets_in_the_error_are_not_emailed(

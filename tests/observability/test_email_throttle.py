@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from observability.email_throttle import EmailThrottle, MemoryThrottle, Verdict
+from observability.email_throttle import (
+    MAX_REMEMBERED_KEYS,
+    EmailThrottle,
+    MemoryThrottle,
+    Verdict,
+)
 
 
 class FakeClock:
@@ -120,3 +125,29 @@ def test_two_processes_send_one_email_between_them(tmp_path: Path) -> None:
     clock.now = time.time() + 301  # past the window
     later = EmailThrottle(tmp_path, 300, clock=clock)
     assert {later.admit(f"storm-{n}") for n in range(25)} == {Verdict(True, 3)}
+
+
+def test_memory_throttle_counts_what_it_held_back_per_key() -> None:
+    """One pass per key per window, then the next one says how many were kept quiet."""
+    clock = FakeClock()
+    limiter = MemoryThrottle(60, clock=clock)
+    assert limiter.admit("refused") == Verdict(send=True, held_back=0)
+    assert limiter.admit("refused").send is False
+    assert limiter.admit("refused").send is False
+    assert limiter.admit("timeout") == Verdict(send=True, held_back=0)
+    clock.now += 61
+    assert limiter.admit("refused") == Verdict(send=True, held_back=2)
+
+
+def test_memory_throttle_forgets_expired_keys_at_its_bound() -> None:
+    """Past MAX_REMEMBERED_KEYS, keys whose window is over are dropped; live ones are kept."""
+    clock = FakeClock()
+    limiter = MemoryThrottle(60, clock=clock)
+    limiter.admit("live-before")
+    assert limiter.admit("live-before").send is False  # one repeat held back, then its window ends
+    clock.now += 61
+    for number in range(MAX_REMEMBERED_KEYS - 1):
+        limiter.admit(f"key-{number}")
+    assert limiter.admit("live-after").send is True  # at the bound: the expired key goes
+    assert limiter.admit("key-0").send is False  # still in its window, still remembered
+    assert limiter.admit("live-before") == Verdict(send=True, held_back=0)  # forgotten, count too
