@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 import structlog
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
 
 from observability.logging_setup import configure_logging
@@ -112,7 +112,6 @@ def _start_state() -> _RequestState:
         user_id=_session_user_id(),
     )
     request.environ[_STATE_KEY] = state
-    g.request_id = state.request_id
     context: dict[str, Any] = {"request_id": state.request_id, "user_id": state.user_id}
     trace = parse_traceparent(request.headers.get("traceparent"))
     if trace is not None:
