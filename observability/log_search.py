@@ -30,15 +30,18 @@ from observability.log_files import (
     stream_start_time,
 )
 from observability.log_query import Query
+from observability.request_id import CONFUSABLES
 
 # Several workers append to one file, so a line may be a little older than the one before it;
 # time-based skipping only trusts file order beyond this margin.
 ORDER_SLACK = timedelta(seconds=60)
 
-# `normalize_request_id` as a byte table: upper case, with O, I and L read as 0, 1 and 1.
-_FOLD_TABLE = bytes.maketrans(
-    b"abcdefghjkmnpqrstuvwxyz" b"OoIiLl",
-    b"ABCDEFGHJKMNPQRSTUVWXYZ" b"001111",
+# `normalize_request_id` as a byte table: ASCII letters upper-cased, the confusable ones read as
+# their digits (O as 0, I and L as 1), every other byte unchanged.
+_FOLD_TABLE = bytes(
+    ord(CONFUSABLES.get(chr(byte).upper(), chr(byte).upper()))
+    if chr(byte).isascii() and chr(byte).isalpha() else byte
+    for byte in range(256)
 )
 
 

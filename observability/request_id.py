@@ -8,7 +8,9 @@ import secrets
 # Crockford's base32: no I, L, O or U, so an ID read over the phone has one spelling.
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ACCEPTED = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Letters people read for the digits they resemble: lookups read them as those digits.
+CONFUSABLES = {"O": "0", "I": "1", "L": "1"}
+_FOLD = str.maketrans(CONFUSABLES)
 _GROUPS, _GROUP_LEN = 3, 5  # 15 symbols x 5 bits = 75 random bits
 
 
@@ -37,8 +39,3 @@ def normalize_request_id(quoted: str) -> str:
     """Fold an ID as a person quoted it: case, dashes, spaces and O/0, I/L/1 confusions."""
     compact = "".join(ch for ch in quoted.upper() if ch not in "- \t")
     return compact.translate(_FOLD)
-
-
-def same_request_id(quoted: str, logged: str) -> bool:
-    """Whether a quoted ID names the logged one, under the folding rules."""
-    return normalize_request_id(quoted) == normalize_request_id(logged)
