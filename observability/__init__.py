@@ -5,8 +5,16 @@ Everything here but `flask_integration` is importable without Flask. Log with
 `observability.logging_setup` decides where events go.
 """
 
-import structlog
-
-get_logger = structlog.get_logger
+from typing import Any
 
 __all__ = ["get_logger"]
+
+
+def __getattr__(name: str) -> Any:
+    # structlog is imported on first use, not with the package: `microblog-logs` imports
+    # observability modules that never log, and structlog (asyncio included) costs ~50 ms.
+    if name == "get_logger":
+        import structlog
+
+        return structlog.get_logger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

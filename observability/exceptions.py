@@ -9,12 +9,15 @@ context (`is_cause: false`) of the one before it. A stack is `{"exc_type", "exc_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from structlog.processors import ExceptionRenderer
 from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import ExcInfo
+
+# The text form lives apart so that reading logs back never imports structlog; kept importable
+# from here for the modules that render both.
+from observability.exception_text import format_exception_text as format_exception_text
 
 # Locals are off: a frame's locals hold passwords, tokens and whole request bodies.
 # use_rich=False: rich is only needed to repr locals, and we never show them.
@@ -44,51 +47,7 @@ def _compact(stack: dict[str, Any]) -> dict[str, Any]:
 # Processor: `exc_info` (True, a tuple or an exception) becomes the structured `exception` field.
 structure_exception = ExceptionRenderer(exception_to_dicts)
 
-_CAUSE = "The above exception was the direct cause of the following exception:"
-_CONTEXT = "During handling of the above exception, another exception occurred:"
-
 
 def structured_exception(error: BaseException) -> list[dict[str, Any]]:
     """The structured form of `error` and its chain, as it appears in the log."""
     return exception_to_dicts((type(error), error, error.__traceback__))
-
-
-def format_exception_text(stacks: Sequence[Mapping[str, Any]]) -> str:
-    """Python's own traceback text for a structured exception (without source lines)."""
-    blocks: list[str] = []
-    # The log lists the raised exception first; Python prints the root cause first.
-    for position in range(len(stacks) - 1, -1, -1):
-        blocks.append(_format_stack(stacks[position], indent=""))
-        if position > 0:
-            blocks.append(_CAUSE if stacks[position].get("is_cause") else _CONTEXT)
-    return "\n\n".join(blocks)
-
-
-def _format_stack(stack: Mapping[str, Any], indent: str) -> str:
-    """One exception: its frames, its `Type: message` line, its notes and group members."""
-    lines: list[str] = []
-    frames = stack.get("frames") or []
-    if frames:
-        lines.append("Traceback (most recent call last):")
-        lines.extend(_format_frame(frame) for frame in frames)
-    lines.append(_exception_line(stack))
-    lines.extend(str(note) for note in stack.get("exc_notes") or ())
-    for number, member in enumerate(stack.get("exceptions") or (), start=1):
-        lines.append(f"+---------------- {number} ----------------")
-        member_text = format_exception_text(member)
-        lines.extend("| " + line if line else "|" for line in member_text.splitlines())
-    return "\n".join(indent + line for line in lines)
-
-
-def _format_frame(frame: Mapping[str, Any]) -> str:
-    """`  File "x.py", line 3, in f`, or the marker structlog puts where it skipped frames."""
-    if frame.get("lineno") == -1 and not frame.get("filename"):
-        return f"  ... {frame.get('name')}"
-    return f'  File "{frame.get("filename")}", line {frame.get("lineno")}, in {frame.get("name")}'
-
-
-def _exception_line(stack: Mapping[str, Any]) -> str:
-    """`ValueError: bad`, or just `ValueError` when the message is empty, as Python prints."""
-    exc_type = str(stack.get("exc_type", "Exception"))
-    exc_value = str(stack.get("exc_value", ""))
-    return f"{exc_type}: {exc_value}" if exc_value else exc_type

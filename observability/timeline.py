@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from observability.exceptions import format_exception_text
+from observability.exception_text import format_exception_text
 from observability.log_files import parse_timestamp
 
 # Shown in the line's fixed columns (or as the traceback), so not repeated as key=value.
