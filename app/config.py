@@ -1,4 +1,7 @@
-"""Configuration: `config.yaml` defaults, then `MICROBLOG_CONFIG`, then environment variables."""
+"""Configuration: `config.yaml` defaults, then `MICROBLOG_CONFIG`, then environment variables.
+
+The layering itself is `observability.config_files` (Flask-free, shared with the logs CLI).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config.yaml"
-
-_INT_KEYS = frozenset(
-    {"LOG_MAX_BYTES", "LOG_BACKUP_COUNT", "MAIL_PORT", "ERROR_EMAIL_THROTTLE_SECONDS",
-     "POSTS_PER_PAGE", "MAX_CONTENT_LENGTH"}
+from observability.config_files import (
+    DEFAULT_CONFIG_FILE,
+    ENV_KEYS,
+    PROJECT_ROOT,
+    ConfigError,
+    coerce,
+    gather_settings,
+    resolve_log_dir,
 )
-_BOOL_KEYS = frozenset({"MAIL_USE_TLS", "MAIL_USE_SSL", "FLASK_DEBUG"})
-_LIST_KEYS = frozenset({"ADMINS"})
-_STR_KEYS = frozenset(
-    {"SECRET_KEY", "DATABASE_URL", "LOG_DIR", "LOG_LEVEL", "MAIL_SERVER", "MAIL_USERNAME",
-     "MAIL_PASSWORD", "MAIL_FROM", "EXTERNAL_URL"}
-)
-ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS
 
+# The layering's names are re-exported: the factory, gunicorn.conf.py and the tests use them.
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "ENGINE_DEFAULTS",
+    "ENV_KEYS",
+    "PROJECT_ROOT",
+    "SERVER_ENGINE_DEFAULTS",
+    "ConfigError",
+    "coerce",
+    "gather_settings",
+    "load_config",
+    "persisted_secret_key",
+    "resolve_log_dir",
+]
 
 # hide_parameters: SQL errors name the statement, not the row (emails, hashes stay out of logs).
 ENGINE_DEFAULTS = {"hide_parameters": True}
@@ -33,56 +44,6 @@ ENGINE_DEFAULTS = {"hide_parameters": True}
 # per pooled connection. A SQLite file cannot go away under a connection; a ping would only
 # add a query to every request.
 SERVER_ENGINE_DEFAULTS = {**ENGINE_DEFAULTS, "pool_pre_ping": True}
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be used; the message names the key."""
-
-
-def coerce(key: str, value: Any) -> Any:
-    """Turn a raw YAML or environment value into the type the app expects."""
-    if key in _BOOL_KEYS:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"", "0", "false", "no", "off"}:
-            return False
-        raise ConfigError(f"{key} must be true or false, not {value!r}")
-    if key in _INT_KEYS:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
-    if key in _LIST_KEYS:
-        items = value if isinstance(value, list | tuple) else str(value or "").split(",")
-        return [str(item).strip() for item in items if str(item).strip()]
-    return value
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"configuration file not found: {path}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a mapping of UPPERCASE keys")
-    return {key: value for key, value in data.items() if str(key).isupper()}
-
-
-def gather_settings(
-    environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Merge the layers, lowest first: config.yaml, MICROBLOG_CONFIG, environment, overrides."""
-    merged = _read_yaml(DEFAULT_CONFIG_FILE)
-    other = environ.get("MICROBLOG_CONFIG")
-    if other:
-        merged.update(_read_yaml(Path(other)))
-    merged.update({key: environ[key] for key in ENV_KEYS if key in environ})
-    merged.update(overrides or {})
-    return {key: coerce(key, value) for key, value in merged.items()}
 
 
 def _resolve_database_url(url: str) -> str:
@@ -93,13 +54,6 @@ def _resolve_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
-
-
-def resolve_log_dir(settings: Mapping[str, Any]) -> Path:
-    """The log folder the settings name; a relative one is under the project root."""
-    # Shared with `flask logs`, which reads the logs without building the app.
-    log_dir = Path(str(settings.get("LOG_DIR") or "logs"))
-    return log_dir if log_dir.is_absolute() else PROJECT_ROOT / log_dir
 
 
 def persisted_secret_key(instance_path: Path) -> str:
