@@ -1,10 +1,10 @@
-"""Pages of posts as plain rows, ready to print: one prepared query each, no COUNT, no ORM objects.
+"""Pages of posts, ready to print: one prepared query each, no COUNT, no ORM objects.
 
 The post lists (home feed, explore, profile) are the busiest pages. Rendering ORM `Post` objects
 made each post pay for attribute instrumentation, a `url_for` per author link and an avatar hash;
 building the query per request cost more than running it. Here each list's statement is built
-once per process (parameters bound at execution), each author's link and avatar once per page,
-and the template only prints strings (still autoescaped).
+once per process (parameters bound at execution), each author's link, avatar and name once per
+page, and each post becomes its finished, escaped HTML (app.main.post_html).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import NamedTuple, TypeAlias
+from typing import TypeAlias
 
 import sqlalchemy as sa
 from flask import url_for
+from markupsafe import Markup
 
 from app.extensions import db
 from app.main.filters import both_utc
+from app.main.post_html import author_head, join_articles, post_article
 from app.models import Post, User, avatar_url, in_feed_of, newest_first
 
 AVATAR_SIZE = 48
@@ -29,24 +31,18 @@ _LARGEST_OFFSET = 2**63 - 1
 _RowQuery: TypeAlias = "sa.Select[str, datetime, str, str]"
 
 
-class PostRow(NamedTuple):
-    """One post as the lists show it; every field is a finished string (escaped on output)."""
-
-    body: str
-    author: str
-    author_url: str
-    avatar_url: str
-    iso_time: str  # for <time datetime=...>
-    display_time: str
-
-
 @dataclass(frozen=True)
 class PostPage:
-    """One page of rows, with the newer/older links a `Pagination` would offer (no page count)."""
+    """One page of posts, with the newer/older links a `Pagination` would offer (no page count)."""
 
-    items: list[PostRow]
+    items: list[str]  # each post's finished <article> HTML, newest first
     page: int
     has_next: bool
+
+    @property
+    def html(self) -> Markup:
+        """Every post of the page as one safe string."""
+        return join_articles(self.items)
 
     @property
     def has_prev(self) -> bool:
@@ -118,12 +114,12 @@ def _fetch(query: _RowQuery, params: dict[str, int], page: int,
     rows = db.session.connection().execute(
         query, {**params, "limit": per_page + 1, "offset": offset}
     ).all()
-    authors: dict[str, tuple[str, str]] = {}
+    heads: dict[str, str] = {}  # username -> that author's escaped part of a post
     items = []
     for body, timestamp, username, email in rows[:per_page]:
-        author = authors.get(username)
-        if author is None:
-            author = authors[username] = (url_for("main.user", username=username),
-                                          avatar_url(email, AVATAR_SIZE))
-        items.append(PostRow(body, username, *author, *both_utc(timestamp)))
+        head = heads.get(username)
+        if head is None:
+            head = heads[username] = author_head(url_for("main.user", username=username),
+                                                 avatar_url(email, AVATAR_SIZE), username)
+        items.append(post_article(head, *both_utc(timestamp), body))
     return PostPage(items=items, page=page, has_next=len(rows) > per_page)
