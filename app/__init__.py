@@ -20,7 +20,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, config)
     flask_integration.init_app(app)
 
-    from app import cli, extensions, models  # noqa: F401  (models register their tables)
+    # models register their tables; signed_in registers Flask-Login's user loader.
+    from app import cli, extensions, models, signed_in  # noqa: F401
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import g
 from flask_login import UserMixin
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db, login
+from app.extensions import db
 
 USERNAME_MAX = 64
 EMAIL_MAX = 120
@@ -31,6 +28,11 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """Every stored time is UTC, but SQLite hands it back naive and PostgreSQL in its zone."""
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def visit_is_due(last_seen: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a visit at `now` should be written: the stored one is missing or a minute old."""
+    return last_seen is None or (now or utcnow()) - as_utc(last_seen) >= LAST_SEEN_RESOLUTION
 
 
 def avatar_url(email: str, size: int) -> str:
@@ -96,10 +98,14 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
     def seen_now(self, now: datetime | None = None) -> bool:
         """Record a visit if the last one is older than a minute; True when a write is due."""
         now = now or utcnow()
-        if self.last_seen is not None and now - as_utc(self.last_seen) < LAST_SEEN_RESOLUTION:
+        if not visit_is_due(self.last_seen, now):
             return False
         self.last_seen = now
         return True
+
+    def record(self) -> User:
+        """This ORM object itself (a `SignedInUser` loads it; both answer `record()`)."""
+        return self
 
     def follow(self, user: User) -> None:
         """Start following `user` (a no-op when already following)."""
@@ -113,8 +119,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
 
     def is_following(self, user: User) -> bool:
         """Whether this user follows `user`."""
-        query = self.following.select().where(User.id == user.id)
-        return db.session.scalar(query) is not None
+        return follows(self.id, user.id)
 
     def followers_count(self) -> int:
         """How many users follow this one."""
@@ -162,6 +167,14 @@ def newest_first() -> tuple[sa.UnaryExpression[datetime], sa.UnaryExpression[int
     return Post.timestamp.desc(), Post.id.desc()
 
 
+def follows(follower_id: int, followed_id: int) -> bool:
+    """Whether the first user follows the second."""
+    query = sa.select(followers.c.follower_id).where(
+        followers.c.follower_id == follower_id, followers.c.followed_id == followed_id
+    )
+    return db.session.scalar(query) is not None
+
+
 def find_user(username: str) -> User | None:
     """The user with this name, ignoring letter case (names are unique that way)."""
     if "\x00" in username:  # no valid name has one, and PostgreSQL refuses it in a query
@@ -175,26 +188,3 @@ def find_user_by_email(email: str) -> User | None:
     if "\x00" in email:
         return None
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-
-
-@cache
-def _user_by_id() -> sa.Select[User]:
-    """Built once: `session.get` rebuilds (and re-annotates) its statement on every call, and
-    this runs on every signed-in request."""
-    return sa.select(User).where(User.id == sa.bindparam("id"))
-
-
-@login.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's hook: the session stores the user's id."""
-    if g.get("user_load_failed"):
-        # The first failure is already becoming a 500; its page (and Flask-Login's template
-        # context) must not fail again, so the rest of this request sees an anonymous user.
-        return None
-    try:
-        return db.session.execute(_user_by_id(), {"id": int(user_id)}).scalar_one_or_none()
-    except ValueError:  # a tampered session cannot crash the request
-        return None
-    except SQLAlchemyError:
-        g.user_load_failed = True
-        raise
