@@ -170,6 +170,16 @@ def test_a_fresh_post_form_shows_no_error(client: FlaskClient, alice: User) -> N
     assert "invalid-feedback" not in page
 
 
+def test_a_failed_post_leaves_the_next_form_blank(client: FlaskClient, alice: User) -> None:
+    """The GET form is shared: a rejected post's text and errors never show on a later GET."""
+    rejected = client.post("/index", data={"post": "secret draft " + "x" * 280})
+    assert "invalid-feedback" in rejected.get_data(as_text=True)
+    page = client.get("/index").get_data(as_text=True)
+    assert "secret draft" not in page
+    assert "invalid-feedback" not in page
+    assert re.search(r'<textarea [^>]*required>\n</textarea>', page)
+
+
 def test_older_link_only_when_older_posts_exist(app: Flask, client: FlaskClient,
                                                 alice: User) -> None:
     """Six posts at three per page: page 1 links to page 2, page 2 (exactly full) is the last."""
