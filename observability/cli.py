@@ -19,17 +19,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
-from observability.config_files import ConfigError, gather_settings, resolve_log_dir
-from observability.error_groups import ErrorGroup, recent_errors
+from observability.config_files import ConfigError, configured_log_dir
 from observability.log_query import LEVELS, Query, QueryError, parse_time, request_id_key
 from observability.log_search import LogEntry, ScanStats, find_request, latest, search
 from observability.parallel_scan import available_cpus
 from observability.timeline import format_event_line, render_timeline
+
+if TYPE_CHECKING:
+    from observability.error_groups import ErrorGroup
 
 NO_MATCH = 1
 
@@ -77,7 +79,7 @@ def chosen_log_dir(explicit: Path | None) -> Path:
     if active is not None:  # a caller (a test, a script) runs us inside its app's context
         return active
     try:  # the app's own layering (config.yaml, MICROBLOG_CONFIG, environment), without the app
-        return resolve_log_dir(gather_settings(os.environ))
+        return configured_log_dir(os.environ)
     except ConfigError as error:
         raise ConfigProblem(f"cannot work out LOG_DIR: {error}") from None
 
@@ -168,6 +170,9 @@ def errors(since: datetime | None, until: datetime | None, limit: int | None,
     """Errors grouped by fingerprint: count, first and last seen, the latest request IDs."""
     if since and until and since > until:
         raise click.UsageError("--since is later than --until: nothing can match")
+    # Imported here: fingerprinting (hashlib) is only for this command, and start-up counts.
+    from observability.error_groups import recent_errors
+
     stats = ScanStats()
     groups = recent_errors(chosen_log_dir(log_dir), since, until, stats)[:limit]
     with _output():

@@ -82,3 +82,14 @@ def resolve_log_dir(settings: Mapping[str, Any]) -> Path:
     """The log folder the settings name; a relative one is under the project root."""
     log_dir = Path(str(settings.get("LOG_DIR") or "logs"))
     return log_dir if log_dir.is_absolute() else PROJECT_ROOT / log_dir
+
+
+def configured_log_dir(environ: Mapping[str, str]) -> Path:
+    """LOG_DIR as the app would resolve it from these settings layers.
+
+    LOG_DIR in the environment wins over both files, so then neither is read: reading the logs
+    never pays for PyYAML, and a damaged settings file cannot stand between an admin and them.
+    """
+    if "LOG_DIR" in environ:
+        return resolve_log_dir({"LOG_DIR": coerce("LOG_DIR", environ["LOG_DIR"])})
+    return resolve_log_dir(gather_settings(environ))

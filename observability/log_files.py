@@ -8,7 +8,6 @@ with C-speed `bytearray` methods before they split or parse anything.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import re
 import zlib
@@ -63,6 +62,8 @@ def open_log(path: Path) -> Iterator[BinaryIO]:
         if not compressed:
             yield raw
             return
+        import gzip  # here, not above: most searches meet no compressed file
+
         with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
             yield unzipped  # type: ignore[misc]
 
