@@ -34,17 +34,25 @@ def load_figures(only: Sequence[str] = ()) -> list[ModuleType]:
 
 
 def run_figure(module: ModuleType, bench: Bench) -> Result:
-    """One figure; an exception becomes an ERROR row carrying its message."""
-    result = Result(name=module.NAME, target=module.TARGET)
+    """One figure's first (or only) row; `run_rows` returns every row a figure measures."""
+    return run_rows(module, bench)[0]
+
+
+def run_rows(module: ModuleType, bench: Bench) -> list[Result]:
+    """A figure's rows (NAME, then MORE_ROWS' pairs), measured by one `measure(bench, *rows)`."""
+    rows = [(module.NAME, module.TARGET), *getattr(module, "MORE_ROWS", ())]
+    results = [Result(name=name, target=target) for name, target in rows]
     started = time.monotonic()
     try:
-        module.measure(bench, result)
+        module.measure(bench, *results)
     except Exception as error:  # reported as ERROR; the run goes on
-        result.error = f"{type(error).__name__}: {error}".strip()
         where = traceback.extract_tb(error.__traceback__)[-1]
-        result.notes.append(f"raised at {where.filename}:{where.lineno} in {where.name}")
-    result.seconds = time.monotonic() - started
-    return result
+        for result in results:
+            result.error = f"{type(error).__name__}: {error}".strip()
+            result.notes.append(f"raised at {where.filename}:{where.lineno} in {where.name}")
+    for result in results:
+        result.seconds = time.monotonic() - started
+    return results
 
 
 def run_all(modules: Sequence[ModuleType], bench: Bench,
@@ -52,7 +60,7 @@ def run_all(modules: Sequence[ModuleType], bench: Bench,
     """Every figure in order, reporting each as it finishes."""
     results = []
     for module in modules:
-        result = run_figure(module, bench)
-        progress(result)
-        results.append(result)
+        for result in run_rows(module, bench):
+            progress(result)
+            results.append(result)
     return results
