@@ -69,3 +69,13 @@ def test_page_titles_name_the_page(client: FlaskClient) -> None:
     """The title bar says which page this is."""
     assert "<title>Sign in · Microblog</title>" in client.get("/login").get_data(as_text=True)
     assert "<title>Register · Microblog</title>" in client.get("/register").get_data(as_text=True)
+
+
+def test_layout_links_follow_the_script_root(client: FlaskClient) -> None:
+    """The layout's fixed links, built once per root, carry each request's own mount point."""
+    mounted = client.get("/login", environ_base={"SCRIPT_NAME": "/blog"}).get_data(as_text=True)
+    plain = client.get("/login").get_data(as_text=True)
+    assert 'href="/blog/register"' in mounted
+    assert 'href="/blog/bootstrap/static/css/bootstrap.min.css"' in mounted
+    assert 'href="/register"' in plain
+    assert 'href="/blog/' not in plain
