@@ -1,8 +1,10 @@
-"""`flask logs` is a plugin command: it runs without the app, finding LOG_DIR as the app would."""
+"""`flask logs` (a plugin) and `microblog-logs` are one group: run without the app, LOG_DIR found
+as the app finds it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,9 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from app.cli.logs import chosen_log_dir
-from app.cli.logs import logs as logs_group
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, load_config
+from observability.cli import chosen_log_dir
+from observability.cli import logs as logs_group
 from tests.logs_factory import BOOM1, write_standard_logs
 
 
@@ -134,3 +136,46 @@ def test_the_apps_own_cli_no_longer_carries_logs(app: Flask) -> None:
     """One registration only: `flask logs` must never come from `app.cli` (which loads the app)."""
     assert "logs" not in app.cli.commands
     assert "send-test-email" in app.cli.commands
+
+
+def test_both_entry_points_are_the_one_group() -> None:
+    """The console script and the Flask plugin name the same click group in observability.cli."""
+    (script,) = entry_points(group="console_scripts", name="microblog-logs")
+    (plugin,) = entry_points(group="flask.commands", name="logs")
+    assert (script.value, plugin.value) == ("observability.cli:main", "observability.cli:logs")
+    assert plugin.load() is logs_group
+    assert sorted(logs_group.commands) == ["errors", "search", "show"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "config_file"),
+    [
+        ({}, None),
+        ({"LOG_DIR": "var/env-logs"}, None),
+        ({}, "LOG_DIR: var/file-logs\n"),
+        ({"LOG_DIR": "/srv/absolute-logs"}, "LOG_DIR: var/file-logs\n"),
+    ],
+)
+def test_log_dir_is_the_folder_the_app_would_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str],
+    config_file: str | None,
+) -> None:
+    """Environment, MICROBLOG_CONFIG and config.yaml give the CLI the app's own LOG_DIR."""
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    if config_file is not None:
+        (tmp_path / "site.yaml").write_text(config_file, encoding="utf-8")
+        monkeypatch.setenv("MICROBLOG_CONFIG", str(tmp_path / "site.yaml"))
+    monkeypatch.setenv("SECRET_KEY", "probe-secret")  # so load_config writes no key file
+    probe = Flask("probe", instance_path=str(tmp_path / "instance"))
+    load_config(probe)
+    assert chosen_log_dir(None) == Path(probe.config["LOG_DIR"])
+
+
+def test_log_dir_in_the_environment_needs_no_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LOG_DIR in the environment wins over both files, so a missing one cannot stop a search."""
+    monkeypatch.setenv("MICROBLOG_CONFIG", str(tmp_path / "missing.yaml"))
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
+    assert chosen_log_dir(None) == tmp_path / "logs"

@@ -1,5 +1,6 @@
-"""`flask --app wsgi logs …` as a real process: exit codes, stdout for pipes, jq, a closed pipe,
-and read-only: it never builds the app, so it writes nothing and needs no database.
+"""`flask --app wsgi logs …` and `microblog-logs …` as real processes: exit codes, stdout for
+pipes, jq, a closed pipe, and read-only: neither builds the app, so they write nothing and need
+no database; `microblog-logs` does not even import Flask.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.slow
 
 PROJECT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"
+MICROBLOG_LOGS = Path(sys.executable).parent / "microblog-logs"
 TIMEOUT = 120  # generous: a loaded 2-core box can take seconds to import the app
 
 
@@ -55,6 +57,13 @@ def flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 def flask_logs(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
     """Run `flask --app wsgi logs <args>` to completion."""
     return flask(tmp_path, "logs", *args, **env)
+
+
+def microblog_logs(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """Run the console script `microblog-logs <args>` to completion."""
+    return subprocess.run([str(MICROBLOG_LOGS), *args], cwd=PROJECT,
+                          env={**operator_env(tmp_path), **env}, capture_output=True,
+                          timeout=TIMEOUT, check=False)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -180,3 +189,108 @@ def test_the_apps_commands_still_build_the_app(tmp_path: Path) -> None:
     commands = {line.split()[0] for line in listed.stdout.decode().split("Commands:")[1]
                 .splitlines() if line.strip()}
     assert {"db", "logs", "run", "send-test-email", "shell"} <= commands
+
+
+def command_names(help_text: bytes) -> list[str]:
+    """The command names a click group's --help lists."""
+    listed = help_text.decode().split("Commands:")[1]
+    return [line.split()[0] for line in listed.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "ob1zx 4kip0 rt9wm"],
+        ["show", "--json", PROFILE.lower()],
+        ["show", "7ZZZZ-ZZZZZ-ZZZZZ"],
+        ["search", "--path", "/explore", "--status", "5xx"],
+        ["search", "--level", "warning", "--json"],
+        ["errors"],
+        ["errors", "--json", "--since", "2024-05-01T10:05:00Z"],
+        ["search", "--since", "last tuesday"],
+    ],
+)
+def test_microblog_logs_answers_exactly_as_flask_logs(
+    tmp_path: Path, story: Path, args: list[str]
+) -> None:
+    """Same stdout, stderr and exit status from both entry points, found or not, bad or good."""
+    standalone = microblog_logs(tmp_path, *args)
+    plugin = flask_logs(tmp_path, *args)
+    assert standalone.returncode == plugin.returncode
+    assert standalone.stdout == plugin.stdout
+    assert standalone.stderr == plugin.stderr.replace(b"flask logs", b"microblog-logs")
+    assert standalone.returncode in (0, 1, 2)
+
+
+def test_microblog_logs_show_prints_the_story_and_exit_codes(tmp_path: Path, story: Path) -> None:
+    """0 with the timeline for a quoted ID, 1 with the folder named when nothing matches, 2 for
+    text that is no request ID."""
+    found = microblog_logs(tmp_path, "show", "ob1zx 4kip0 rt9wm")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.decode().startswith(f"request {BOOM1}: 2 events")
+    assert b"ZeroDivisionError: division by zero\n" in found.stdout
+    missing = microblog_logs(tmp_path, "show", "7ZZZZ-ZZZZZ-ZZZZZ")
+    assert (missing.returncode, missing.stdout) == (1, b"")
+    assert f"in {tmp_path / 'logs'}".encode() in missing.stderr
+    refused = microblog_logs(tmp_path, "show", "<script>")
+    assert refused.returncode == 2
+    assert b"is not a request ID" in refused.stderr
+
+
+def test_both_entry_points_list_the_same_commands(tmp_path: Path) -> None:
+    """`microblog-logs --help` and `flask logs --help` offer show, search and errors."""
+    standalone = microblog_logs(tmp_path, "--help")
+    plugin = flask_logs(tmp_path, "--help")
+    assert standalone.returncode == plugin.returncode == 0
+    assert command_names(standalone.stdout) == command_names(plugin.stdout)
+    assert sorted(command_names(standalone.stdout)) == ["errors", "search", "show"]
+    assert standalone.stdout.startswith(b"Usage: microblog-logs ")
+
+
+def test_microblog_logs_imports_no_flask_and_no_app(tmp_path: Path, story: Path) -> None:
+    """A whole `show` in a fresh interpreter loads no Flask, no app package and no structlog."""
+    probe = (
+        "import sys\n"
+        "from observability.cli import logs\n"
+        f"logs.main(['show', {BOOM1!r}], standalone_mode=False)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('flask', 'werkzeug', 'app', 'structlog', 'sqlalchemy', 'yaml'))\n"
+        "print('LOADED', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT,
+                            env=operator_env(tmp_path), capture_output=True, timeout=TIMEOUT,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().startswith(f"request {BOOM1}: 2 events")
+    assert result.stdout.decode().splitlines()[-1] == "LOADED []"
+
+
+def test_microblog_logs_stops_quietly_when_the_reader_goes_away(tmp_path: Path) -> None:
+    """`microblog-logs search | head -1`: exit 0, no traceback."""
+    events = [request(stamp(timedelta(milliseconds=n)), HOME, "GET", "/index", 200, 7)
+              for n in range(3000)]
+    write_log_files(tmp_path / "logs", [LogFile("microblog.log", events=events)])
+    process = subprocess.Popen([str(MICROBLOG_LOGS), "search"], cwd=PROJECT,
+                               env=operator_env(tmp_path), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    try:
+        returncode = process.wait(timeout=TIMEOUT)
+        stderr = process.stderr.read()
+    finally:
+        process.stderr.close()
+    assert first.startswith(b"2024-05-01T10:00:00.000Z  INFO ")
+    assert returncode == 0
+    assert b"Traceback" not in stderr
+
+
+def test_microblog_logs_writes_nothing(tmp_path: Path, story: Path) -> None:
+    """show, search and errors leave every file as it was and create no database."""
+    before = snapshot(tmp_path)
+    for args in (["show", BOOM1], ["search", "--level", "error"], ["errors"]):
+        result = microblog_logs(tmp_path, *args, LOG_MAX_BYTES="200")
+        assert result.returncode == 0, result.stderr
+    assert snapshot(tmp_path) == before
+    assert not (tmp_path / "microblog.db").exists()
