@@ -4,7 +4,8 @@ Memory stays constant: files are read in blocks and matches are yielded as they 
 Only lines that contain the bytes a match needs are split out and parsed (orjson). For a
 request ID the block is folded the way `normalize_request_id` folds an ID (upper case, O→0,
 I/L→1, dashes dropped) with one `bytearray.translate`, so every logged spelling is found at C
-speed (docs/triage.md says why no cheaper prefilter can be exact).
+speed (docs/triage.md says why no cheaper prefilter can be exact). `find_request` may share the
+files among forked processes (`observability.parallel_scan`), with the same result.
 """
 
 from __future__ import annotations
