@@ -7,14 +7,12 @@ from typing import Any
 
 from flask import Flask
 
+from app.config import load_config
+from observability import flask_integration
+
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app: configuration, observability first, then extensions, blueprints, CLI."""
-    # Imported here, not above: Flask imports the `flask logs` plugin (app.cli.logs, and so this
-    # package) for every `flask` command, and `flask logs` must start without the app's weight.
-    from app.config import load_config
-    from observability import flask_integration
-
     instance_path = (config or {}).get("INSTANCE_PATH")  # tests and multi-app hosts move it
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
