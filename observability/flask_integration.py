@@ -21,7 +21,7 @@ import structlog
 from flask import Flask, Response, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
 
-from observability.logging_setup import configure_logging
+from observability.logging_setup import bound_logger, configure_logging
 from observability.request_id import choose_request_id
 from observability.settings import ObservabilitySettings
 from observability.traceparent import parse_traceparent
@@ -29,7 +29,6 @@ from observability.traceparent import parse_traceparent
 REQUEST_ID_HEADER = "X-Request-ID"
 _STATE_KEY = "microblog.observability"  # the request's state, in its WSGI environ
 
-log = structlog.get_logger(__name__)
 
 _startup_lock = threading.Lock()
 _startup_pid: int | None = None  # the process that already logged app_startup
@@ -95,7 +94,7 @@ def log_startup_once(app_version: str) -> bool:
         if _startup_pid == pid:
             return False
         _startup_pid = pid
-    log.info("app_startup", pid=pid, version=app_version)
+    bound_logger(__name__).info("app_startup", pid=pid, version=app_version)
     return True
 
 
@@ -172,7 +171,7 @@ def _log_unhandled_exception(exc_info: ExcInfo) -> None:
 
 def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:
     state.exception_logged = True
-    log.error(
+    bound_logger(__name__).error(
         "unhandled_exception",
         exc_info=exc_info,
         method=request.method,
@@ -195,7 +194,7 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     if state.finished:
         return
     state.finished = True
-    log.info(
+    bound_logger(__name__).info(
         "request_finished",
         method=request.method,
         path=request.path,

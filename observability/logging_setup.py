@@ -18,7 +18,7 @@ import structlog
 from structlog.contextvars import merge_contextvars
 from structlog.processors import StackInfoRenderer, add_log_level
 from structlog.stdlib import ProcessorFormatter, add_logger_name
-from structlog.typing import Processor
+from structlog.typing import FilteringBoundLogger, Processor
 
 from observability.email_sink import build_email_handler
 from observability.event_delivery import (
@@ -57,6 +57,9 @@ INSTALLED_MARK = "_microblog_observability"
 _CHAIN: list[Processor] = []
 _LOGGER_FACTORY = EventLoggerFactory()
 
+# Loggers assembled once per configuration (see bound_logger), dropped by configure_logging.
+_BOUND: dict[str, FilteringBoundLogger] = {}
+
 
 def configure_logging(settings: ObservabilitySettings) -> None:
     """Install the pipeline and its sinks on the root logger; calling it again replaces them."""
@@ -77,6 +80,7 @@ def configure_logging(settings: ObservabilitySettings) -> None:
     # Our events skip the LogRecord: the JSON sinks get the line rendered once. Registered
     # after the handlers got their filters: a filter added later sends events the record way.
     _LOGGER_FACTORY.use_direct_sinks(direct_sinks(handlers))
+    _BOUND.clear()  # the level (the wrapper class) may have changed: assemble them again
     structlog.configure(
         processors=_CHAIN,
         # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
@@ -92,6 +96,19 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         quieted = logging.getLogger(name)
         if quieted.level == logging.NOTSET:  # an explicit level set by someone else wins
             quieted.setLevel(max(level, logging.WARNING))
+
+
+def bound_logger(name: str) -> FilteringBoundLogger:
+    """`structlog.get_logger(name)`, assembled once per configure_logging instead of per call.
+
+    Without structlog's logger cache, each call on a `get_logger()` proxy builds a new bound
+    logger (factory, wrapper, context); hot paths (one event per request) reuse this one. It
+    holds the shared chain and factory, so in-place changes to them (capture_logs) still apply.
+    """
+    logger = _BOUND.get(name)
+    if logger is None:
+        logger = _BOUND[name] = cast(FilteringBoundLogger, structlog.get_logger(name).bind())
+    return logger
 
 
 def parse_level(name: str) -> int:

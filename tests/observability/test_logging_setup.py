@@ -162,6 +162,26 @@ def test_a_logger_made_before_reconfiguring_obeys_the_new_level_and_secrets(
         ("late", "first-secret [REDACTED]"), ("bound_late", "[REDACTED]")]
 
 
+def test_bound_logger_is_reused_until_the_next_configuration(
+    configure: Configure, tmp_path: Path
+) -> None:
+    """bound_logger gives one logger per configuration; a new level and new secrets apply."""
+    first = configure(secret_values=("first-secret",))
+    logger = logging_setup.bound_logger("app.hot_path")
+    assert logging_setup.bound_logger("app.hot_path") is logger
+    logger.info("early", note="first-secret")
+    second = configure(log_dir=tmp_path / "second", log_level="WARNING",
+                       secret_values=("second-secret",))
+    relogged = logging_setup.bound_logger("app.hot_path")
+    assert relogged is not logger
+    relogged.info("dropped_below_the_new_level")
+    relogged.warning("late", note="second-secret")
+    assert [(e["event"], e["note"], e["logger"]) for e in read_log(first.log_file)] == [
+        ("early", "[REDACTED]", "app.hot_path")]
+    assert [(e["event"], e["note"]) for e in read_log(second.log_file)] == [
+        ("late", "[REDACTED]")]
+
+
 def test_our_events_still_reach_handlers_we_did_not_install(
     configure: Configure, caplog: pytest.LogCaptureFixture
 ) -> None:
