@@ -9,18 +9,20 @@ page, and each post becomes its finished, escaped HTML (app.main.post_html).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 
 from app.extensions import db
+from app.main import bp
 from app.main.filters import both_utc
-from app.main.post_html import author_head, join_articles, post_article
+from app.main.post_html import author_head, join_articles, post_article, post_list_html
 from app.models import Post, User, avatar_url, in_feed_of, newest_first
 
 AVATAR_SIZE = 48
@@ -58,6 +60,19 @@ class PostPage:
     def next_num(self) -> int | None:
         """The older page's number, if there is one."""
         return self.page + 1 if self.has_next else None
+
+
+@bp.app_template_global()
+def post_list(posts: PostPage, endpoint: str, page_args: Mapping[str, Any] | None = None) -> Markup:
+    """Templates' `post_list(posts, endpoint, page_args)`: the posts and their newer/older links.
+
+    A Python global rather than a macro imported from a template: Jinja's `{% from ... import %}`
+    compares the importing and the imported template's globals on every render.
+    """
+    args = page_args or {}
+    newer = url_for(endpoint, page=posts.prev_num, **args) if posts.has_prev else None
+    older = url_for(endpoint, page=posts.next_num, **args) if posts.has_next else None
+    return post_list_html(posts.html if posts.items else "", newer, older)
 
 
 def home_posts(user_id: int, page: int, per_page: int) -> PostPage:

@@ -44,3 +44,34 @@ def post_article(head: str, iso_time: str, display_time: str, body: str) -> str:
 def join_articles(articles: list[str]) -> Markup:
     """The page's posts as one safe string for the template."""
     return Markup("".join(articles))  # noqa: S704  (every value in it was escaped above)
+
+
+_NO_POSTS = '<p class="text-body-secondary">No posts yet.</p>\n'
+
+
+def post_list_html(posts_html: str, newer_url: str | None, older_url: str | None) -> Markup:
+    """A page of posts (`posts_html` from `join_articles`, "" for none) with its page links.
+
+    A link is None when that page does not exist; the markup is the old `post_list` macro's.
+    """
+    html = f"\n{posts_html or _NO_POSTS}\n"
+    if newer_url is not None or older_url is not None:
+        html += (
+            '\n<nav aria-label="Pages of posts" class="my-3">\n'
+            '  <ul class="pagination justify-content-between">\n'
+            f"{_page_item(newer_url, '&larr; Newer posts')}"
+            f"{_page_item(older_url, 'Older posts &rarr;')}"
+            "  </ul>\n"
+            "</nav>\n"
+        )
+    return Markup(html)  # noqa: S704  (posts_html is escaped HTML, the URLs are escaped here)
+
+
+def _page_item(url: str | None, label: str) -> str:
+    disabled = "" if url is not None else " disabled"
+    href = escape(url) if url is not None else "#"
+    return (
+        f'    <li class="page-item{disabled}">\n'
+        f'      <a class="page-link" href="{href}">{label}</a>\n'
+        "    </li>\n"
+    )
