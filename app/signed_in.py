@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, login
 from app.models import User, avatar_url, follows, visit_is_due
+from app.reads import read
 
 # The columns, in SignedInUser's field order; the statement is built once per process.
 _COLUMNS = (User.id, User.username, User.email, User.about_me, User.last_seen)
@@ -79,7 +80,7 @@ def load_user(user_id: str) -> SignedInUser | None:
     except ValueError:  # a tampered session cannot crash the request
         return None
     try:
-        row = db.session.connection().execute(_signed_in_row(), {"id": key}).first()
+        row = read(_signed_in_row(), {"id": key}).first()
     except SQLAlchemyError:
         g.user_load_failed = True
         raise

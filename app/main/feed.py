@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 
-from app.extensions import db
 from app.main import bp
 from app.main.filters import both_utc
 from app.main.post_html import author_head, join_articles, post_article, post_list_html
 from app.models import Post, User, avatar_url, in_feed_of, newest_first
+from app.reads import read
 
 AVATAR_SIZE = 48
 # Databases take 64-bit offsets; a `?page=` beyond that is past the end (empty), not a 500.
@@ -123,12 +123,11 @@ def _fetch(query: _RowQuery, params: dict[str, int], page: int,
     offset = (page - 1) * per_page
     if offset > _LARGEST_OFFSET:
         return PostPage(items=[], page=page, has_next=False)
-    # Core execution on the session's own connection (same transaction): these are plain
-    # column rows, so the ORM layer would only add cost. It skips autoflush, which the list
-    # views never need: they read before changing anything (a new post redirects first).
-    rows = db.session.connection().execute(
-        query, {**params, "limit": per_page + 1, "offset": offset}
-    ).all()
+    # Core execution on the read connection (app.reads; the session's, once it has begun a
+    # transaction): these are plain column rows, so the ORM layer would only add cost. It
+    # skips autoflush, which the list views never need: they read before changing anything
+    # (a new post redirects first).
+    rows = read(query, {**params, "limit": per_page + 1, "offset": offset}).all()
     heads: dict[str, str] = {}  # username -> that author's escaped part of a post
     items = []
     for body, timestamp, username, email in rows[:per_page]:
