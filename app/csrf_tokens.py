@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import csrf_meta_tag
 from itsdangerous import URLSafeTimedSerializer
 
@@ -58,15 +59,34 @@ def _new_raw_token() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Templates' `csrf_token` (the global and Flask-WTF's context processor) becomes ours.
+    """Templates' `csrf_token` (the global and Flask-WTF's context processor) becomes ours, and
+    Flask-WTF's check skips safe methods before its exemption lookups.
 
-    Call it after `CSRFProtect.init_app`, which installs both.
+    Call it after `CSRFProtect.init_app`, which installs all three.
     """
     app.jinja_env.globals["csrf_token"] = generate_csrf
     processors = app.template_context_processors[None]
     for index, processor in enumerate(processors):
         if getattr(processor, "__module__", None) == "flask_wtf.csrf":
             processors[index] = _csrf_processor
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__module__", None) == "flask_wtf.csrf":
+            hooks[index] = _checked_methods_only(hook)
+
+
+def _checked_methods_only(csrf_protect: Callable[[], None]) -> Callable[[], None]:
+    """Flask-WTF's before_request check, entered only for the methods it checks.
+
+    `CSRFProtect.protect` returns for other methods (GET, HEAD...) too, but only after looking
+    up the view's exemptions: a cost on every page for nothing.
+    """
+
+    def csrf_protect_checked_methods() -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            csrf_protect()
+
+    return csrf_protect_checked_methods
 
 
 def _csrf_processor() -> dict[str, Any]:

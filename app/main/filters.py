@@ -27,8 +27,11 @@ def display_utc(moment: datetime) -> str:
 
 def both_utc(moment: datetime) -> tuple[str, str]:
     """`(isoformat_utc, display_utc)` of `moment`, formatted once (each listed post shows both)."""
-    iso = isoformat_utc(moment)
-    return iso, _display_from_iso(iso)
+    # isoformat_utc and _display_from_iso inlined: this runs for every listed post.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    iso = moment.isoformat(timespec="seconds")
+    return iso + "Z", f"{iso[:10]} {iso[11:16]} UTC"
 
 
 def _display_from_iso(iso: str) -> str:

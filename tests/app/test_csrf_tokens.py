@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask, g, render_template_string, session
+from flask.testing import FlaskClient
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from wtforms import ValidationError
@@ -56,3 +57,14 @@ def test_without_a_secret_key_it_refuses(app: Flask) -> None:
     app.config["SECRET_KEY"] = None
     with app.test_request_context("/"), pytest.raises(RuntimeError, match="secret key"):
         csrf_tokens.generate_csrf()
+
+
+def test_the_check_runs_for_the_configured_methods_only(csrf_app: Flask,
+                                                        csrf_client: FlaskClient) -> None:
+    """Flask-WTF's check is skipped for safe methods, and still follows WTF_CSRF_METHODS."""
+    assert all(getattr(hook, "__module__", "") != "flask_wtf.csrf"
+               for hook in csrf_app.before_request_funcs[None])
+    assert csrf_client.get("/login").status_code == 200
+    assert csrf_client.post("/login", data={"username": "x"}).status_code == 400
+    csrf_app.config["WTF_CSRF_METHODS"] = {"GET", "POST"}
+    assert csrf_client.get("/login").status_code == 400

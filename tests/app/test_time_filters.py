@@ -23,3 +23,11 @@ def test_small_years_keep_four_digits() -> None:
     moment = datetime(5, 1, 2, 3, 4, tzinfo=UTC)
     assert isoformat_utc(moment) == "0005-01-02T03:04:00Z"
     assert display_utc(moment) == "0005-01-02 03:04 UTC"
+
+
+def test_both_utc_is_the_two_filters_at_once() -> None:
+    """The inlined pair equals the filters for naive, aware and sub-second times."""
+    for moment in (datetime(2024, 5, 1, 12, 30, 59, 999_999),
+                   datetime(2024, 5, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5))),
+                   datetime(9, 1, 2, 3, 4, 5)):
+        assert both_utc(moment) == (isoformat_utc(moment), display_utc(moment))
