@@ -108,15 +108,20 @@ class SafeRotatingFileHandler(logging.Handler):
     def _write(self, data: bytes) -> None:
         if self._closed:
             raise ValueError(f"write to closed log file {self.path}")
-        if self._shared is None or self._fd < 0:
+        shared = self._shared
+        if shared is None or self._fd < 0:
             self._follow_moved_file()  # an earlier reopen failed (full disk, no folder): retry
-        if self._shared_generation() != self._generation:
+            shared = self._shared
+            assert shared is not None
+        if _GENERATION.unpack_from(shared, 0)[0] != self._generation:
             self._open_log_file()
         elif time.monotonic() >= self._next_identity_check:
             self._reopen_if_moved()
-        view = memoryview(data)
-        while view:  # one write in practice: regular files only write short when the disk is full
-            view = view[os.write(self._fd, view) :]
+        written = os.write(self._fd, data)
+        if written < len(data):  # regular files only write short when the disk is full
+            view = memoryview(data)[written:]
+            while view:
+                view = view[os.write(self._fd, view) :]
         if self.max_bytes and os.lseek(self._fd, 0, os.SEEK_CUR) >= self.max_bytes:
             self._rotate()
 

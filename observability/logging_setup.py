@@ -223,10 +223,25 @@ def write_to_stream(handler: logging.StreamHandler[TextIO], line: bytes) -> None
     """What StreamHandler.emit does with a formatted record, for a rendered line."""
     handler.acquire()
     try:
-        handler.stream.write(line[:-1].decode("utf-8") + handler.terminator)
-        handler.flush()
+        stream = handler.stream
+        buffer = getattr(stream, "buffer", None)
+        if (
+            buffer is not None
+            and handler.terminator == "\n"
+            and str(getattr(stream, "encoding", "")).lower() in _UTF8_NAMES
+        ):
+            # The line is UTF-8 already: straight to the byte buffer, no decode and re-encode.
+            stream.flush()  # text written before (print) keeps its place; no syscall if none
+            buffer.write(line)
+            buffer.flush()
+        else:
+            stream.write(line[:-1].decode("utf-8") + handler.terminator)
+            handler.flush()
     finally:
         handler.release()
+
+
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
 def remove_installed_handlers(logger: logging.Logger) -> None:

@@ -67,14 +67,18 @@ class Redactor:
     ) -> EventDict:
         """Redact the event in place (nested containers are copied, never mutated)."""
         verdicts = self._key_verdicts
+        secrets = self._secrets
         renamed: list[tuple[str, str]] = []
         for key, value in event_dict.items():
             verdict = verdicts.get(key) or self._judge_key(key)
             if verdict is _HARMLESS:  # nearly every field: only its value needs a look
                 kind = type(value)
                 if kind is str:
-                    if self._secrets:
-                        event_dict[key] = self.scrub(value)
+                    # The search inline: a value holding no secret (nearly all) costs no call.
+                    for secret in secrets:
+                        if secret in value:
+                            event_dict[key] = self.scrub(value)
+                            break
                 elif kind not in _NATIVE_SCALARS:
                     event_dict[key] = self.clean(value)
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -303,3 +304,22 @@ def test_unknown_level_is_an_error() -> None:
     """A typo in LOG_LEVEL is reported with the valid choices."""
     with pytest.raises(ValueError, match="LOG_LEVEL must be one of DEBUG, INFO"):
         parse_level("VERBOSE")
+
+
+def test_console_lines_go_to_a_utf8_stream_as_bytes_in_order() -> None:
+    """A rendered line lands whole, after text written to the same stream before it."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    handler = logging.StreamHandler(stream)
+    stream.write("printed first\n")  # still in the text layer's buffer
+    logging_setup.write_to_stream(handler, '{"event":"caf\u00e9"}\n'.encode())
+    assert raw.getvalue() == 'printed first\n{"event":"caf\u00e9"}\n'.encode()
+
+
+def test_console_lines_to_another_encoding_are_text() -> None:
+    """A stream in another encoding gets the line as text, encoded (or escaped) by the stream."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="latin-1", errors="backslashreplace")
+    handler = logging.StreamHandler(stream)
+    logging_setup.write_to_stream(handler, '{"event":"caf\u00e9 \u2603"}\n'.encode())
+    assert raw.getvalue() == b'{"event":"caf\xe9 \\u2603"}\n'
