@@ -15,6 +15,7 @@ from functools import partial
 from typing import TextIO, cast
 
 import structlog
+from structlog import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
 from structlog.processors import StackInfoRenderer, add_log_level
 from structlog.stdlib import ProcessorFormatter, add_logger_name
@@ -30,6 +31,7 @@ from observability.event_delivery import (
 from observability.exceptions import structure_exception
 from observability.file_sink import SafeRotatingFileHandler
 from observability.fingerprint import add_fingerprint
+from observability.hot_logger import HotLogger
 from observability.processors import (
     JSONLineRenderer,
     UTCTimestamper,
@@ -104,10 +106,19 @@ def bound_logger(name: str) -> FilteringBoundLogger:
     Without structlog's logger cache, each call on a `get_logger()` proxy builds a new bound
     logger (factory, wrapper, context); hot paths (one event per request) reuse this one. It
     holds the shared chain and factory, so in-place changes to them (capture_logs) still apply.
+    Under structlog's filtering wrapper (ours) it is a `HotLogger`: the same processing
+    without structlog's per-call glue.
     """
     logger = _BOUND.get(name)
     if logger is None:
-        logger = _BOUND[name] = cast(FilteringBoundLogger, structlog.get_logger(name).bind())
+        bound = structlog.get_logger(name).bind()
+        if isinstance(bound, BoundLoggerBase) and hasattr(bound, "get_effective_level") \
+                and not bound._context:
+            logger = cast(FilteringBoundLogger, HotLogger(
+                bound._logger, bound._processors, bound.get_effective_level()))
+        else:
+            logger = cast(FilteringBoundLogger, bound)
+        _BOUND[name] = logger
     return logger
 
 
