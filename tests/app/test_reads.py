@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import User
@@ -48,7 +48,7 @@ def test_a_failed_read_ends_its_connection_and_the_next_one_works(app: Flask,
     make_user("alice")
     with app.app_context():
         first = read_connection()
-        with pytest.raises(OperationalError):
+        with pytest.raises(DBAPIError):  # SQLite: OperationalError; PostgreSQL: ProgrammingError
             read(sa.text("SELECT * FROM no_such_table"), {})
         assert first.closed
         assert read(USERNAMES, {}).scalars().all() == ["alice"]
