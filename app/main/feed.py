@@ -72,7 +72,7 @@ def post_list(posts: PostPage, endpoint: str, page_args: Mapping[str, Any] | Non
     args = page_args or {}
     newer = url_for(endpoint, page=posts.prev_num, **args) if posts.has_prev else None
     older = url_for(endpoint, page=posts.next_num, **args) if posts.has_next else None
-    return post_list_html(posts.html if posts.items else "", newer, older)
+    return post_list_html(posts.html, newer, older)
 
 
 def home_posts(user_id: int, page: int, per_page: int) -> PostPage:
