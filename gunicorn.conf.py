@@ -48,9 +48,9 @@ def _configure_pipeline() -> None:
     from flask import Flask
 
     from app.config import load_config
-    from observability.flask_integration import package_version
     from observability.logging_setup import configure_logging
     from observability.settings import ObservabilitySettings
+    from observability.web.flask_integration import package_version
 
     # A bare Flask object runs the app's exact configuration layering (config.yaml,
     # MICROBLOG_CONFIG, environment) without importing models or opening a database.
@@ -107,10 +107,10 @@ logger_class = PipelineLogger
 
 def post_worker_init(worker: Any) -> None:
     """Once the worker has its app: `app_startup` (also under --preload), and error marking."""
-    from observability.flask_integration import log_startup_once, package_version
+    from observability.web.flask_integration import log_startup_once, package_version
 
     application = worker.wsgi
-    # Only an app wired by observability.flask_integration (not wrapped in middleware, not a
+    # Only an app wired by observability.web.flask_integration (not wrapped in middleware, not a
     # benchmark's bare Flask app) logs every error that reaches its teardown.
     if "observability" not in getattr(application, "extensions", {}):
         return
@@ -121,6 +121,6 @@ def post_worker_init(worker: Any) -> None:
 def _mark_logged_exception(error: BaseException | None) -> None:
     """teardown_request: observability logs every error that reaches teardown; say so on it."""
     if error is not None:
-        from observability.flask_integration import current_request_id
+        from observability.web.flask_integration import current_request_id
 
         setattr(error, LOGGED_REQUEST_ID, current_request_id())

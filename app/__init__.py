@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import load_config
-from observability import flask_integration
+from observability.web import flask_integration
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -54,7 +54,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
 
 def scan_seconds(log_dir: Path, needle: str, repeats: int, processes: int) -> float:
     """Median time of the search itself, without the command's start-up."""
-    from observability.log_search import find_request
+    from observability.search.scan import find_request
 
     times = []
     for _ in range(repeats):
@@ -69,7 +69,7 @@ def scan_seconds(log_dir: Path, needle: str, repeats: int, processes: int) -> fl
 def measure(bench: Bench, result: Result, standalone: Result) -> None:
     """Warm the page cache, then alternate grep / microblog-logs / flask / the Flask import floor
     (and jq, fewer times: it is slow)."""
-    from observability.parallel_scan import available_cpus
+    from observability.search.parallel_scan import available_cpus
 
     scale = bench.scale
     corpus, needle = cached_corpus(bench.cache_dir, scale.search_megabytes)

@@ -1,7 +1,7 @@
 """A structured exception (the `exception` field of a log event) as Python's own traceback text.
 
 Pure text, no structlog: `flask logs`, `microblog-logs`, the admin console and the error emails
-print the same thing. The structure is described in `observability.exceptions`.
+print the same thing. The structure is described in `observability.pipeline.exceptions`.
 """
 
 from __future__ import annotations

@@ -21,18 +21,18 @@ from structlog.processors import StackInfoRenderer, add_log_level
 from structlog.stdlib import ProcessorFormatter, add_logger_name
 from structlog.typing import FilteringBoundLogger, Processor
 
-from observability.email_sink import build_email_handler
-from observability.event_delivery import (
+from observability.fingerprint import add_fingerprint
+from observability.mail.handler import build_email_handler
+from observability.pipeline.event_delivery import (
     DirectSink,
     EventLoggerFactory,
     LineWriter,
     as_logger_argument,
 )
-from observability.exceptions import structure_exception
-from observability.file_sink import SafeRotatingFileHandler
-from observability.fingerprint import add_fingerprint
-from observability.hot_logger import HotLogger
-from observability.processors import (
+from observability.pipeline.exceptions import structure_exception
+from observability.pipeline.file_sink import SafeRotatingFileHandler
+from observability.pipeline.hot_logger import HotLogger
+from observability.pipeline.processors import (
     JSONLineRenderer,
     UTCTimestamper,
     add_record_extras,
@@ -40,7 +40,7 @@ from observability.processors import (
     exception_as_text,
     strip_ansi_styles,
 )
-from observability.redaction import Redactor
+from observability.pipeline.redaction import Redactor
 from observability.settings import ObservabilitySettings
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}

@@ -1,4 +1,4 @@
-"""Routes of the admin console: thin pages over `observability.log_search`, read from the logs.
+"""Routes of the admin console: thin pages over `observability.search.scan`, read from the logs.
 
 The console reads the log files, never the database, so it still works when the database is
 the thing that broke.
@@ -15,10 +15,10 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.extensions import login
-from observability.error_groups import recent_errors
-from observability.log_query import QueryError, parse_time, request_id_key
-from observability.log_search import ScanStats, find_request
-from observability.timeline import render_timeline
+from observability.search.error_groups import recent_errors
+from observability.search.query import QueryError, parse_time, request_id_key
+from observability.search.scan import ScanStats, find_request
+from observability.search.timeline import render_timeline
 
 # The windows offered on /admin/errors; "all" is everything the log files still hold.
 WINDOWS = {"1h": "last hour", "24h": "last day", "7d": "last week", "all": "all logs"}

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from observability.mailer import MailDeliveryError, build_message, send_message
+from observability.mail.smtp import MailDeliveryError, build_message, send_message
 from observability.settings import ObservabilitySettings
 
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app.errors import bp
 from app.errors.messages import CSRF_TEXT, ErrorText, error_text
 from app.extensions import db
-from observability.flask_integration import current_request_id
+from observability.web.flask_integration import current_request_id
 
 # Headers an HTTP error must keep (Allow on 405, Retry-After on 429, ...); the body is ours.
 _KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate"})

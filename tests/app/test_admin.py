@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from observability.cli import logs
+from observability.search.cli import logs
 from tests.app.helpers import AuthActions, MakeUser
 from tests.logs_factory import BOOM1, BOOM2, PROFILE, all_events, encode, write_standard_logs
 

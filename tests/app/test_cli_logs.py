@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from observability.cli import logs as logs_group
+from observability.search.cli import logs as logs_group
 from tests.logs_factory import (
     BOOM1,
     BOOM2,

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from app.config import PROJECT_ROOT, load_config
-from observability.cli import chosen_log_dir
-from observability.cli import logs as logs_group
+from observability.search.cli import chosen_log_dir
+from observability.search.cli import logs as logs_group
 from tests.logs_factory import BOOM1, write_standard_logs
 
 
@@ -139,10 +139,11 @@ def test_the_apps_own_cli_no_longer_carries_logs(app: Flask) -> None:
 
 
 def test_both_entry_points_are_the_one_group() -> None:
-    """The console script and the Flask plugin name the same click group in observability.cli."""
+    """The console script and the Flask plugin name the same click group."""
     (script,) = entry_points(group="console_scripts", name="microblog-logs")
     (plugin,) = entry_points(group="flask.commands", name="logs")
-    assert (script.value, plugin.value) == ("observability.cli:main", "observability.cli:logs")
+    assert script.value == "observability.search.cli:main"
+    assert plugin.value == "observability.search.cli:logs"
     assert plugin.load() is logs_group
     assert sorted(logs_group.commands) == ["errors", "search", "show"]
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
-from observability.email_sink import ErrorEmailHandler
+from observability.mail.handler import ErrorEmailHandler
 from tests.smtp_server import SMTPServer, TrustedCA
 
 SECRET_KEY = "app-secret-never-mailed-7f3a"

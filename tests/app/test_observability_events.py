@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import db
 from app.models import User
-from observability import flask_integration
 from observability.logging_setup import INSTALLED_MARK, remove_installed_handlers
+from observability.web import flask_integration
 from tests.observability.log_reading import events_named, read_log
 
 
@@ -121,7 +121,7 @@ def test_library_records_inside_a_request_carry_its_id(routes: Flask, log_file: 
     assert by_logger["sqlalchemy.engine.Engine"]["level"] == "warning"
     assert by_logger["app.test"]["event"] == "cache_miss"
     assert set(by_logger) == {"sqlalchemy.engine.Engine", "app.test",
-                              "observability.flask_integration"}
+                              "observability.web.flask_integration"}
 
 
 def test_nothing_outside_a_request_inherits_its_id(routes: Flask, log_file: Path) -> None:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from observability.flask_integration import current_request_id
+from observability.web.flask_integration import current_request_id
 from tests.observability.log_reading import events_named
 
 FRESH_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")

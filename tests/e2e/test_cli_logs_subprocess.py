@@ -255,7 +255,7 @@ def test_microblog_logs_imports_no_flask_and_no_app(tmp_path: Path, story: Path)
     """A whole `show` in a fresh interpreter loads no Flask, no app package and no structlog."""
     probe = (
         "import sys\n"
-        "from observability.cli import logs\n"
+        "from observability.search.cli import logs\n"
         f"logs.main(['show', {BOOM1!r}], standalone_mode=False)\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('flask', 'werkzeug', 'app', 'structlog', 'sqlalchemy', 'yaml'))\n"

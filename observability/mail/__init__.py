@@ -1,0 +1,1 @@
+"""Error emails: the logging handler, its background sender, the throttle, rendering and SMTP."""

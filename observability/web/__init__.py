@@ -1,0 +1,1 @@
+"""The web request's side of observability: Flask wiring and W3C `traceparent` parsing."""

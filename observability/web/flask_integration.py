@@ -1,0 +1,205 @@
+"""Flask wiring for observability: the only module of the package that imports Flask.
+
+Per request: choose the request ID, bind it (with the user and the W3C trace) into structlog's
+contextvars so every event of the request carries it, put it on the response, log
+`request_finished` once, log `unhandled_exception` once per 500, and clear the context.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import click
+import structlog
+from flask import Flask, Response, has_request_context, request, session
+from flask_login import user_loaded_from_cookie, user_logged_in
+
+from observability.logging_setup import bound_logger, configure_logging
+from observability.request_id import choose_request_id
+from observability.settings import ObservabilitySettings
+from observability.web.traceparent import parse_traceparent
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_STATE_KEY = "microblog.observability"  # the request's state, in its WSGI environ
+
+
+_startup_lock = threading.Lock()
+_startup_pid: int | None = None  # the process that already logged app_startup
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+@dataclass
+class _RequestState:
+    """What one request's observability needs between its start and its end."""
+
+    request_id: str
+    started: float
+    user_id: int | str | None
+    finished: bool = False
+    exception_logged: bool = False
+
+
+def init_app(app: Flask) -> None:
+    """Configure logging from the app's config and give every request its context and ID."""
+    settings = ObservabilitySettings.from_mapping(
+        app.config, state_dir=Path(app.instance_path), debug=app.debug, version=package_version()
+    )
+    if click.get_current_context(silent=True) is not None:
+        # Built by a `flask` command: its stdout is the command's output (`flask logs show`
+        # piped into jq), so log lines go to stderr. Servers (gunicorn) keep stdout.
+        settings = replace(settings, console_stream="stderr")
+    configure_logging(settings)
+    app.extensions["observability"] = settings
+    log_startup_once(settings.version)
+
+    # Registered before any extension's hooks: ours runs first, and its after_request last.
+    app.before_request(_begin_request)
+    app.after_request(_finish_response)
+    app.teardown_request(_end_request)
+    app.context_processor(lambda: {"request_id": current_request_id()})
+    # Flask's own log_exception writes "Exception on / [GET]" to app.logger; replacing the
+    # instance attribute (no subclass needed) makes our structured event the only record.
+    app.log_exception = _log_unhandled_exception  # type: ignore[method-assign]
+    # blinker keeps one connection per receiver, however many apps are built.
+    user_logged_in.connect(_on_user_identified)
+    user_loaded_from_cookie.connect(_on_user_identified)
+
+
+def current_request_id() -> str:
+    """The ID of the request being handled ('' outside a request)."""
+    return _state().request_id if has_request_context() else ""
+
+
+def package_version() -> str:
+    """The installed microblog version, or "0" when running from an uninstalled tree."""
+    try:
+        return version("microblog")
+    except PackageNotFoundError:
+        return "0"
+
+
+def log_startup_once(app_version: str) -> bool:
+    """Log `app_startup` unless this process already did (tests build many apps)."""
+    global _startup_pid  # once per process is the point; a forked worker has a new pid
+    with _startup_lock:
+        pid = os.getpid()
+        if _startup_pid == pid:
+            return False
+        _startup_pid = pid
+    bound_logger(__name__).info("app_startup", pid=pid, version=app_version)
+    return True
+
+
+def _begin_request() -> None:
+    """before_request: bind the request's context before anything else logs."""
+    _start_state()
+
+
+def _start_state() -> _RequestState:
+    """Choose the ID, read the user and trace, and bind them for every event of the request."""
+    state = _RequestState(
+        request_id=choose_request_id(request.headers.get(REQUEST_ID_HEADER)),
+        started=time.perf_counter(),
+        user_id=_session_user_id(),
+    )
+    request.environ[_STATE_KEY] = state
+    context: dict[str, Any] = {"request_id": state.request_id, "user_id": state.user_id}
+    trace = parse_traceparent(request.headers.get("traceparent"))
+    if trace is not None:
+        context.update(trace_id=trace.trace_id, span_id=trace.span_id)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**context)
+    return state
+
+
+def _state() -> _RequestState:
+    """This request's state, started late if a hook before ours failed the request."""
+    state = request.environ.get(_STATE_KEY)
+    return state if isinstance(state, _RequestState) else _start_state()
+
+
+def _session_user_id() -> int | str | None:
+    """Flask-Login's user id, read from the session without a query: works with the DB down."""
+    raw = session.get("_user_id")  # marks the session accessed (Vary: Cookie), as Flask-Login does
+    if raw is None:
+        return None
+    text = str(raw)
+    return int(text) if text.isdigit() else text
+
+
+def _on_user_identified(_sender: Any, **_extra: Any) -> None:
+    """Signal receiver: a login (form or remember cookie) names the user for the rest of it."""
+    if has_request_context():
+        state = _state()
+        state.user_id = _session_user_id()
+        structlog.contextvars.bind_contextvars(user_id=state.user_id)
+
+
+def _finish_response(response: Response) -> Response:
+    """after_request (runs for error responses too): the ID header and `request_finished`."""
+    state = _state()
+    response.headers[REQUEST_ID_HEADER] = state.request_id
+    _log_request_finished(state, response.status_code)
+    return response
+
+
+def _end_request(error: BaseException | None) -> None:
+    """teardown_request: log what after_request could not, then clear the context."""
+    try:
+        state = _state()
+        if error is not None and not state.exception_logged:
+            # Only when Flask propagated the error (debug, TESTING) instead of log_exception.
+            _log_exception_event(state, error)
+        if not state.finished:
+            _log_request_finished(state, 500)
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+
+def _log_unhandled_exception(exc_info: ExcInfo) -> None:
+    """Replacement for `Flask.log_exception`: one structured `unhandled_exception` per 500."""
+    _log_exception_event(_state(), exc_info)
+
+
+def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:
+    state.exception_logged = True
+    bound_logger(__name__).error(
+        "unhandled_exception",
+        exc_info=exc_info,
+        method=request.method,
+        path=request.path,
+        remote_addr=request.remote_addr,
+        user_agent=request.user_agent.string,
+        form_keys=_form_keys(),
+    )
+
+
+def _form_keys() -> list[str]:
+    """Names of the posted form fields for the error email, never their values."""
+    try:
+        return sorted(request.form.keys())
+    except Exception:  # an unparsable or oversized body must not break the error path
+        return []
+
+
+def _log_request_finished(state: _RequestState, status: int) -> None:
+    if state.finished:
+        return
+    state.finished = True
+    bound_logger(__name__).info(
+        "request_finished",
+        method=request.method,
+        path=request.path,
+        status=status,
+        duration_ms=round((time.perf_counter() - state.started) * 1000, 3),
+        user_id=state.user_id,
+        remote_addr=request.remote_addr,
+    )
