@@ -102,6 +102,20 @@ def test_third_party_records_get_the_same_shape_and_context(configure: Configure
     assert "positional_args" not in event and "args" not in event
 
 
+def test_a_library_records_extra_never_overrides_our_fields(configure: Configure) -> None:
+    """Forged request_id, user_id, level, timestamp, service and host in `extra` are ignored."""
+    settings = configure()
+    structlog.contextvars.bind_contextvars(request_id="REAL", user_id=4)
+    forged = {"request_id": "FORGED", "user_id": 99, "level": "critical", "timestamp": "then",
+              "logger": "x", "service": "other", "host": "elsewhere", "fingerprint": "f"}
+    logging.getLogger("werkzeug").warning("hello", extra={**forged, "peer": "10.0.0.1"})
+    (event,) = read_log(settings.log_file)
+    assert (event["request_id"], event["user_id"], event["level"]) == ("REAL", 4, "warning")
+    assert event["timestamp"].endswith("Z") and event["logger"] == "werkzeug"
+    assert (event["service"], event["host"]) == ("microblog", socket.gethostname())
+    assert "fingerprint" not in event and event["peer"] == "10.0.0.1"
+
+
 def test_exceptions_are_structured_for_both_kinds_of_logger(configure: Configure) -> None:
     """`log.exception` and a stdlib `exc_info` record both give the structured `exception`."""
     settings = configure()
