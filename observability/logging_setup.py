@@ -140,7 +140,7 @@ def parse_console_format(name: str) -> str:
 def json_formatter(chain: Sequence[Processor]) -> ProcessorFormatter:
     """A formatter rendering every record as one JSON line (the file, the console, emails)."""
     return ProcessorFormatter(
-        processors=[ProcessorFormatter.remove_processors_meta, PythonJsonRenderer()],
+        processors=[PythonJsonRenderer()],
         foreign_pre_chain=chain,
     )
 

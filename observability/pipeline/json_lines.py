@@ -40,32 +40,40 @@ def static_fields() -> dict[str, str]:
 class EventJsonFormatter(OrjsonFormatter):
     """python-json-logger's orjson formatter, for records whose message is a processed event.
 
-    The record's own attributes are not fields (`fmt=()`): the processors already put the
-    level, logger name, time and a library record's `extra` fields (never over ours) into the
-    event, redacted. Two documented hooks are overridden: the leading fields go first, and
-    line separators are escaped so that one event is one line for every reader.
+    The record's own attributes are not fields (`fmt=()`, and `add_fields` merges no record
+    attributes): the processors already put the level, logger name, time and a library
+    record's `extra` fields (never over ours) into the event, redacted. Line separators are
+    escaped so that one event is one line for every reader.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("static_fields", static_fields())
         super().__init__(fmt=(), **kwargs)
 
-    def process_log_record(self, log_data: LogData) -> LogData:
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
         """The leading fields first, then `service`, `host` and the event's own, in order."""
-        leading = {key: log_data[key] for key in LEADING_FIELDS if key in log_data}
-        return {**leading, **log_data}
+        for key in LEADING_FIELDS:
+            if key in message_dict:
+                log_data[key] = message_dict[key]
+        log_data.update(self.static_fields)
+        log_data.update(message_dict)
 
     def jsonify_log_record(self, log_data: LogData) -> str:
         """orjson's text with line separators escaped."""
-        return super().jsonify_log_record(log_data).translate(_LINE_SEPARATOR_ESCAPES)
+        text = super().jsonify_log_record(log_data)
+        if "\u2028" in text or "\u2029" in text or "\x85" in text:
+            text = text.translate(_LINE_SEPARATOR_ESCAPES)
+        return text
 
 
 class PythonJsonRenderer:
     """Last processor of a `ProcessorFormatter`: the event dict, rendered by python-json-logger.
 
-    The dict becomes the message of a fresh record, so none of the formatted record's
-    attributes (a library's `extra`, which the processors have already merged and redacted)
-    reaches the line a second time.
+    It takes the place of `ProcessorFormatter.remove_processors_meta`: the record being
+    formatted (ProcessorFormatter's own copy, `_record`) gets the processed event dict as its
+    message, and python-json-logger formats it.
     """
 
     def __init__(self, formatter: logging.Formatter | None = None) -> None:
@@ -73,4 +81,9 @@ class PythonJsonRenderer:
 
     def __call__(self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict) -> str:
         """One JSON object on one line."""
-        return self.formatter.format(logging.makeLogRecord({"msg": event_dict}))
+        record = event_dict.pop("_record", None)
+        event_dict.pop("_from_structlog", None)
+        if not isinstance(record, logging.LogRecord):  # called outside a ProcessorFormatter
+            record = logging.makeLogRecord({})
+        record.msg = event_dict
+        return self.formatter.format(record)

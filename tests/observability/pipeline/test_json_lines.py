@@ -63,8 +63,17 @@ def test_odd_values_and_keys_still_render() -> None:
     assert fields["v"] == "odd!" and fields["d"] == {"1": "one"}
 
 
-def test_a_record_with_a_dict_message_renders_its_fields() -> None:
-    """The formatter alone renders a record whose message is an event dict, without `message`."""
+def test_only_the_event_dict_becomes_fields_not_the_records_attributes() -> None:
+    """A record's attributes (a library's forged `extra` included) never reach the line."""
     record = logging.LogRecord("x", logging.INFO, __file__, 1, {"event": "e", "n": 1}, None, None)
+    record.request_id = "FORGED"
     fields = json.loads(EventJsonFormatter(static_fields={}).format(record))
-    assert fields["event"] == "e" and fields["n"] == 1 and "message" not in fields
+    assert fields == {"event": "e", "n": 1}
+
+
+def test_the_record_being_formatted_carries_the_event() -> None:
+    """Inside a ProcessorFormatter, the renderer formats its record copy and drops the meta keys."""
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "original", None, None)
+    line = render(None, "info", {"event": "e", "_record": record, "_from_structlog": False})
+    assert json.loads(line)["event"] == "e" and "_record" not in line
+    assert record.msg == {"event": "e"}
