@@ -32,6 +32,7 @@ from observability.pipeline.processors import (
     add_record_extras,
     escape_for_console,
     exception_as_text,
+    keep_werkzeug_banner_lines,
     strip_ansi_styles,
 )
 from observability.pipeline.redaction import Redactor
@@ -149,8 +150,9 @@ def console_formatter(chain: Sequence[Processor], *, colors: bool = False) -> Pr
     """A formatter for people at a terminal: aligned, optionally coloured, control chars shown."""
     return ProcessorFormatter(
         processors=[
-            ProcessorFormatter.remove_processors_meta,
             escape_for_console,
+            keep_werkzeug_banner_lines,
+            ProcessorFormatter.remove_processors_meta,
             exception_as_text,
             structlog.dev.ConsoleRenderer(colors=colors),
         ],

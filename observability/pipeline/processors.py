@@ -142,6 +142,30 @@ def _escape_value(value: Any) -> Any:
     return value
 
 
+def keep_werkzeug_banner_lines(
+    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+) -> EventDict:
+    """Console-chain processor, after `escape_for_console`: werkzeug's startup text keeps its lines.
+
+    The development server logs its warning and "Running on http://..." as one message; on
+    the text console the URL then reads as a line of its own. Only a werkzeug message without
+    %-arguments qualifies: that text is werkzeug's own, never a request's data.
+    """
+    record = event_dict.get("_record")
+    if (
+        isinstance(record, logging.LogRecord)
+        and record.name == "werkzeug"
+        and isinstance(record.msg, str)
+        and "%" not in record.msg
+        and isinstance(event_dict.get("event"), str)
+    ):
+        event_dict["event"] = event_dict["event"].replace(_LINE_FEED_PICTURE, "\n")
+    return event_dict
+
+
+_LINE_FEED_PICTURE = "\u240a"
+
+
 def exception_as_text(
     _logger: WrappedLogger, _method_name: str, event_dict: EventDict
 ) -> EventDict:

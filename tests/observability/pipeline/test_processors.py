@@ -12,6 +12,7 @@ from observability.pipeline.processors import (
     escape_control_chars,
     escape_for_console,
     exception_as_text,
+    keep_werkzeug_banner_lines,
     strip_ansi_styles,
 )
 
@@ -111,3 +112,15 @@ def test_library_colour_codes_are_stripped_from_messages() -> None:
     event = {"event": "\x1b[31m\x1b[1mWARNING: dev server\x1b[0m\n * Running"}
     assert strip_ansi_styles(None, "info", event)["event"] == "WARNING: dev server\n * Running"
     assert strip_ansi_styles(None, "info", {"event": "plain"}) == {"event": "plain"}
+
+
+def test_werkzeug_startup_text_keeps_its_lines_on_the_console() -> None:
+    """werkzeug's own multi-line banner keeps its breaks; a message with arguments does not."""
+    banner = logging.LogRecord("werkzeug", logging.INFO, "x.py", 1,
+                               "WARNING: dev server\n * Running on http://127.0.0.1:5000", (), None)
+    request_line = logging.LogRecord("werkzeug", logging.INFO, "x.py", 1, "code 400: %s",
+                                     ("a\nb",), None)
+    for record, expected in ((banner, "WARNING: dev server\n * Running on http://127.0.0.1:5000"),
+                             (request_line, "code 400: a␊b")):
+        event = escape_for_console(None, "info", {"event": record.getMessage(), "_record": record})
+        assert keep_werkzeug_banner_lines(None, "info", event)["event"] == expected
