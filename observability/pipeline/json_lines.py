@@ -1,7 +1,7 @@
 """python-json-logger renders every JSON line: the file, the JSON console, the email sink.
 
 structlog's processors build the event dict (ours before the record exists, a library's in its
-handler's `ProcessorFormatter`); the last processor, `render_json_line`, hands the finished dict
+handler's `ProcessorFormatter`); the last processor, `PythonJsonRenderer`, hands the finished dict
 to python-json-logger as a record's message, which it renders natively ("message fields").
 Its `static_fields` add `service` and `host` to every line.
 """
