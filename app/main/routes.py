@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.main import bp
 from app.main.feed import all_posts, author_posts, home_posts
-from app.main.forms import EditProfileForm, EmptyForm, PostForm, blank_post_form
+from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.profiles import save_profile
 from app.models import Post, find_user
 
@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 @login_required
 def index() -> Response | str:
     """The home feed, with the form to publish a post (Post/Redirect/Get)."""
-    form = PostForm() if request.method == "POST" else blank_post_form()
+    form = PostForm()
     if form.validate_on_submit():
         post = Post(body=form.post.data, author=current_user.record())
         db.session.add(post)
