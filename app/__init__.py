@@ -19,13 +19,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     flask_integration.init_app(app)
 
     # models register their tables; signed_in registers Flask-Login's user loader.
-    from app import cli, extensions, models, reads, sessions, signed_in  # noqa: F401
+    from app import cli, extensions, models, reads, signed_in  # noqa: F401
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
 
-    sessions.init_app(app)
     extensions.db.init_app(app)
     reads.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(_migrations_dir()))
