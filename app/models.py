@@ -103,10 +103,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         self.last_seen = now
         return True
 
-    def record(self) -> User:
-        """This ORM object itself (a `SignedInUser` loads it; both answer `record()`)."""
-        return self
-
     def follow(self, user: User) -> None:
         """Start following `user` (a no-op when already following)."""
         if not self.is_following(user):
@@ -130,10 +126,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         """How many users this one follows."""
         query = sa.select(sa.func.count()).select_from(self.following.select().subquery())
         return int(db.session.scalar(query) or 0)
-
-    def following_posts(self) -> sa.Select[tuple[Post]]:
-        """The feed: this user's posts and those of everyone they follow, newest first."""
-        return sa.select(Post).where(in_feed_of(self.id)).order_by(*newest_first())
 
 
 # "Alice" and "alice" are one name, and the database enforces it, so a race cannot sneak one in.
