@@ -49,7 +49,7 @@ followers = sa.Table(
 )
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """A person with an account; usernames are unique regardless of letter case."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -132,7 +132,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
 sa.Index("ix_user_username_lower", sa.func.lower(User.username), unique=True)
 
 
-class Post(db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class Post(db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """One short message (at most 280 characters) by one user."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
