@@ -24,14 +24,24 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
+def compared(results: Sequence[Result]) -> str:
+    """Each figure's target and what it compares, the part of the report that code defines."""
+    lines = ["| figure | target | what is compared |", "|---|---|---|"]
+    lines += [f"| {r.name} | {r.target} | {r.how} |" for r in results]
+    return "\n".join(lines)
+
+
 def _details(result: Result) -> list[str]:
     lines = [f"### {result.name}: {result.shown or '—'} ({result.status}, target {result.target})",
              ""]
     if result.error:
         lines += [f"Could not be measured: `{result.error}`", ""]
+    if result.status == "NOT RUN":
+        lines += ["Not measured in this report: `make bench` measures it.", ""]
     lines += [f"- {item}" for item in result.context]
     lines += [f"- note: {note}" for note in result.notes]
-    lines.append(f"- took {result.seconds:.0f} s")
+    if result.status != "NOT RUN":
+        lines.append(f"- took {result.seconds:.0f} s")
     if result.commands:
         lines += ["", "```sh", *result.commands, "```"]
     return [*lines, ""]
@@ -69,6 +79,8 @@ def markdown(results: Sequence[Result], facts: dict[str, str], command: str, whe
         "because this machine is shared and noisy; absolute numbers are context only.",
         "Regenerate with `make bench`.",
         "In the commands, `$SCRATCH` is the run's temporary folder.",
+        *(["Figures marked NOT RUN have not been measured since the figures were last changed;",
+           "`make bench` measures them."] if any(r.status == "NOT RUN" for r in results) else []),
         "",
         "## Machine",
         "",
@@ -77,6 +89,10 @@ def markdown(results: Sequence[Result], facts: dict[str, str], command: str, whe
         "## Figures",
         "",
         table(results),
+        "",
+        "## Targets",
+        "",
+        compared(results),
         "",
         "## How each figure was measured",
         "",
