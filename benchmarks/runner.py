@@ -29,8 +29,8 @@ def load_figures(only: Sequence[str] = ()) -> list[ModuleType]:
     modules = [importlib.import_module(f"benchmarks.{name}") for name in FIGURE_MODULES]
     if not only:
         return modules
-    return [m for m in modules
-            if any(word in m.__name__ or word in m.NAME for word in only)]
+    return [m for m in modules if any(word in m.__name__ or word in row.name
+                                      for word in only for row in unmeasured_rows(m))]
 
 
 def unmeasured_rows(module: ModuleType) -> list[Result]:

@@ -81,6 +81,7 @@ def test_report_shows_machine_every_figure_target_and_status() -> None:
     assert "| log search" in text and "ERROR" in text and "RuntimeError: no corpus" in text
     assert "wrk -t1 …" in text
     assert "| observability overhead | >= 0.95 | full vs quiet |" in text
+    assert "--only 'observability overhead'" in text
 
 
 def test_saved_run_renders_the_same_report(tmp_path: Path) -> None:
@@ -129,6 +130,8 @@ def test_plan_lists_every_figure_as_not_run() -> None:
     text = markdown(planned, machine_facts(), "python -m benchmarks --plan", "2026-01-01 00:00 UTC")
     for row in planned:
         assert row.how and f"| {row.name} | {row.target} | {row.how} |" in text
+        assert [m.NAME for m in load_figures([row.name])] == [  # its `--only` finds its figure
+            m.NAME for m in load_figures() if row in unmeasured_rows(m)]
     assert "- took " not in text and "Not measured in this report" in text
 
 
