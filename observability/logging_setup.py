@@ -23,6 +23,7 @@ from structlog.typing import FilteringBoundLogger, Processor
 
 from observability.fingerprint import add_fingerprint
 from observability.mail.handler import build_email_handler
+from observability.pipeline.breadcrumbs import CaptureBelowLevel
 from observability.pipeline.event_delivery import (
     DirectSink,
     EventLoggerFactory,
@@ -78,7 +79,11 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         handler.addFilter(drop_werkzeug_access_line)
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
-    _CHAIN[:] = [merge_contextvars, StackInfoRenderer(), *common, as_logger_argument]
+    # --- issue 14 (breadcrumbs), 1 of 2: events below LOG_LEVEL reach the chain's first
+    # processor, which keeps them in the request's trail and drops them. ---
+    breadcrumbs_on = settings.breadcrumbs_max > 0 and level > logging.DEBUG
+    capture = [CaptureBelowLevel(level)] if breadcrumbs_on else []
+    _CHAIN[:] = [*capture, merge_contextvars, StackInfoRenderer(), *common, as_logger_argument]
     # Our events skip the LogRecord: the JSON sinks get the line rendered once. Registered
     # after the handlers got their filters: a filter added later sends events the record way.
     _LOGGER_FACTORY.use_direct_sinks(direct_sinks(handlers))
@@ -86,7 +91,9 @@ def configure_logging(settings: ObservabilitySettings) -> None:
     structlog.configure(
         processors=_CHAIN,
         # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
-        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # --- issue 14 (breadcrumbs), 2 of 2: with breadcrumbs on, debug events are built
+        # and go to CaptureBelowLevel instead. ---
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG if capture else level),
         logger_factory=_LOGGER_FACTORY,
         # Not cached: a cached logger would keep the level it was first used with; tests (and
         # `flask` commands) configure more than once per process. Without a cache, each call

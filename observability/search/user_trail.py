@@ -1,0 +1,81 @@
+"""The user's trail: the same user's requests just before this one, as support asks first.
+
+"What did you do just before?" The `request_finished` events of the same user (or, for an
+anonymous request, of the same client address) in the minutes before the request, the newest
+`limit` of them, oldest first. Read from the log files, like everything in this wing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from observability.search.files import parse_timestamp
+from observability.search.query import Query
+from observability.search.scan import ScanStats, latest, search
+
+DEFAULT_LIMIT = 10
+DEFAULT_MINUTES = 15
+_ROW_FIELDS = ("timestamp", "request_id", "method", "path", "status", "duration_ms", "slow")
+
+
+@dataclass(frozen=True)
+class UserTrail:
+    """Whose trail it is, how far back it looked, and the requests found (oldest first)."""
+
+    who: str
+    limit: int
+    minutes: int
+    rows: tuple[dict[str, Any], ...]
+
+    @property
+    def limits(self) -> str:
+        """`up to 10 in the 15 minutes before`, for headings."""
+        return f"up to {self.limit} in the {self.minutes} minutes before"
+
+
+def _anchor(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The event that says who made the request and when it ended."""
+    for name in ("request_finished", "unhandled_exception"):
+        found = [event for event in events if event.get("event") == name]
+        if found:
+            return found[-1]
+    return None
+
+
+def previous_requests(
+    log_dir: Path | str,
+    events: Sequence[Mapping[str, Any]],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    minutes: int = DEFAULT_MINUTES,
+    stats: ScanStats | None = None,
+) -> UserTrail | None:
+    """The trail before the request told by `events`; None when they name no user or client."""
+    anchor = _anchor(events)
+    when = parse_timestamp(str(anchor.get("timestamp", ""))) if anchor else None
+    if anchor is None or when is None:
+        return None
+    user_id, address = anchor.get("user_id"), anchor.get("remote_addr")
+    if user_id is None and not address:
+        return None
+    own_ids = {str(event.get("request_id")) for event in events}
+    query = Query(event="request_finished", since=when - timedelta(minutes=minutes),
+                  until=when, user=None if user_id is None else str(user_id))
+    found = (entry for entry in search(log_dir, query, stats)
+             if _same_visitor(entry.event, user_id, address)
+             and str(entry.event.get("request_id")) not in own_ids)
+    rows = tuple({key: entry.event[key] for key in _ROW_FIELDS if key in entry.event}
+                 for entry in latest(found, limit))
+    who = f"user {user_id}" if user_id is not None else f"anonymous client {address}"
+    return UserTrail(who=who, limit=limit, minutes=minutes, rows=rows)
+
+
+def _same_visitor(event: Mapping[str, Any], user_id: object, address: object) -> bool:
+    if user_id is not None:
+        return event.get("user_id") == user_id
+    return event.get("user_id") is None and event.get("remote_addr") == address
+
