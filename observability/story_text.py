@@ -6,8 +6,18 @@ same lines, from the logged values alone (no Flask, no structlog).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class PreviousRequests:
+    """The user's trail: whose it is, how far back it looked, its requests (oldest first)."""
+
+    who: str
+    limits: str
+    rows: tuple[Mapping[str, Any], ...]
 
 
 def _number(value: object) -> float | None:
@@ -54,10 +64,12 @@ def format_previous_request(row: Mapping[str, Any]) -> str:
             f"{_ms(row.get('duration_ms'))}  {row.get('request_id') or '-'}{flag}")
 
 
-def format_previous_requests(rows: Sequence[Mapping[str, Any]], who: str, limits: str,
-                             indent: str = "  ") -> str:
+def format_previous_requests(trail: PreviousRequests | None, indent: str = "  ") -> str:
     """The user's trail under a heading saying whose it is and how far back it looks."""
-    heading = f"Previous requests of {who} ({limits}):"
-    if not rows:
+    if trail is None:
+        return "Previous requests: (the request names no user or client address)\n"
+    heading = f"Previous requests of {trail.who} ({trail.limits}):"
+    if not trail.rows:
         return f"{heading}\n{indent}(none)\n"
-    return heading + "\n" + "".join(f"{indent}{format_previous_request(row)}\n" for row in rows)
+    return heading + "\n" + "".join(
+        f"{indent}{format_previous_request(row)}\n" for row in trail.rows)

@@ -136,10 +136,7 @@ def show(request_id: str, trail: bool, trail_limit: int, trail_minutes: int,
         elif entries:
             click.echo(render_timeline(events), nl=False)
             if trail:
-                click.echo("\n" + (format_previous_requests(earlier.rows, earlier.who,
-                                                            earlier.limits)
-                                   if earlier else "Previous requests: (no user or client "
-                                   "address logged)\n"), nl=False)
+                click.echo("\n" + format_previous_requests(earlier), nl=False)
     _report(stats)
     if not entries:
         click.echo(f"no events for request {folded} in {folder}", err=True)

@@ -8,7 +8,6 @@ anonymous request, of the same client address) in the minutes before the request
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,25 +15,11 @@ from typing import Any
 from observability.search.files import parse_timestamp
 from observability.search.query import Query
 from observability.search.scan import ScanStats, latest, search
+from observability.story_text import PreviousRequests
 
 DEFAULT_LIMIT = 10
 DEFAULT_MINUTES = 15
 _ROW_FIELDS = ("timestamp", "request_id", "method", "path", "status", "duration_ms", "slow")
-
-
-@dataclass(frozen=True)
-class UserTrail:
-    """Whose trail it is, how far back it looked, and the requests found (oldest first)."""
-
-    who: str
-    limit: int
-    minutes: int
-    rows: tuple[dict[str, Any], ...]
-
-    @property
-    def limits(self) -> str:
-        """`up to 10 in the 15 minutes before`, for headings."""
-        return f"up to {self.limit} in the {self.minutes} minutes before"
 
 
 def _anchor(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -53,7 +38,7 @@ def previous_requests(
     limit: int = DEFAULT_LIMIT,
     minutes: int = DEFAULT_MINUTES,
     stats: ScanStats | None = None,
-) -> UserTrail | None:
+) -> PreviousRequests | None:
     """The trail before the request told by `events`; None when they name no user or client."""
     anchor = _anchor(events)
     when = parse_timestamp(str(anchor.get("timestamp", ""))) if anchor else None
@@ -71,7 +56,8 @@ def previous_requests(
     rows = tuple({key: entry.event[key] for key in _ROW_FIELDS if key in entry.event}
                  for entry in latest(found, limit))
     who = f"user {user_id}" if user_id is not None else f"anonymous client {address}"
-    return UserTrail(who=who, limit=limit, minutes=minutes, rows=rows)
+    limits = f"up to {limit} in the {minutes} minutes before"
+    return PreviousRequests(who=who, limits=limits, rows=rows)
 
 
 def _same_visitor(event: Mapping[str, Any], user_id: object, address: object) -> bool:
