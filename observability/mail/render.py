@@ -13,7 +13,7 @@ from urllib.parse import quote
 from observability.exception_text import format_exception_text
 from observability.fingerprint import error_signature, fingerprint
 from observability.pipeline.redaction import Redactor
-from observability.story_text import PreviousRequests, format_breadcrumbs, format_previous_requests
+from observability.story_text import PreviousRequests, format_breadcrumb, format_previous_requests
 
 SUBJECT_PREFIX = "[Microblog]"
 MAX_SUBJECT_LENGTH = 250
@@ -86,10 +86,11 @@ def _story_sections(event: Mapping[str, Any], previous: PreviousRequests | None,
                     with_previous: bool) -> list[str]:
     """The breadcrumbs and the user's previous requests, as text blocks ([] when neither)."""
     lines: list[str] = []
-    crumbs = format_breadcrumbs(event.get("breadcrumbs"), indent="")
-    if crumbs:
-        lines += ["", "What the request did before it failed (offset, kind, duration, what):",
-                  _CONTROL_BUT_NEWLINE.sub(" ", crumbs.rstrip("\n"))]
+    crumbs = event.get("breadcrumbs")
+    if isinstance(crumbs, list) and crumbs:
+        lines += ["", "What the request did before it failed (offset, kind, duration, what):"]
+        lines += [_CONTROL.sub(" ", format_breadcrumb(crumb)) for crumb in crumbs
+                  if isinstance(crumb, Mapping)]
     if with_previous:
         lines += ["", _CONTROL_BUT_NEWLINE.sub(" ", format_previous_requests(previous)
                                                .rstrip("\n"))]
