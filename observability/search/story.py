@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from observability.fingerprint import OWN_PACKAGES
 from observability.search.files import parse_timestamp
 from observability.search.timeline import exception_text, format_fields
 
@@ -63,11 +62,15 @@ class RequestStory:
 
 
 def is_own_frame(filename: str) -> bool:
-    """Whether a frame is in our code (app/, observability/), not a library's or Python's."""
+    """Whether a frame is in the deployed code, not an installed library's or Python's own."""
+    if filename.startswith("<"):  # <frozen runpy>, <string>
+        return False
     parts = filename.replace("\\", "/").split("/")
     if _LIBRARY_DIRS.intersection(parts):
         return False
-    return any(part in OWN_PACKAGES for part in parts[:-1])
+    # The standard library: .../lib/python3.11/threading.py
+    return not any(part.startswith("python") and parts[index - 1] == "lib"
+                   for index, part in enumerate(parts) if index)
 
 
 def frame_runs(frames: Sequence[Mapping[str, Any]]) -> tuple[FrameRun, ...]:

@@ -2,7 +2,8 @@
 
 "What did you do just before?" The `request_finished` events of the same user (or, for an
 anonymous request, of the same client address) in the minutes before the request, the newest
-`limit` of them, oldest first. Read from the log files, like everything in this wing.
+`limit` of them, oldest first; static files (CSS, scripts) are not steps of the story. Read
+from the log files, like everything in this wing.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def previous_requests(
 
 
 def _same_visitor(event: Mapping[str, Any], user_id: object, address: object) -> bool:
+    """Same user (or anonymous client), and a page rather than a static file it pulled in."""
+    endpoint = event.get("endpoint")
+    if isinstance(endpoint, str) and (endpoint == "static" or endpoint.endswith(".static")):
+        return False
     if user_id is not None:
         return event.get("user_id") == user_id
     return event.get("user_id") is None and event.get("remote_addr") == address

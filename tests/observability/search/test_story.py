@@ -7,12 +7,14 @@ from tests.logs_factory import EXPLORE_FRAMES, at, crash, event, request, zero_d
 
 
 def test_own_frames_are_ours_not_librarys_or_pythons() -> None:
-    """app/ and observability/ are ours; site-packages and the standard library are not."""
+    """The deployed code is ours; site-packages and the standard library are not."""
     assert is_own_frame("/srv/microblog/app/main/routes.py")
     assert is_own_frame("/srv/microblog/observability/web/flask_integration.py")
     assert not is_own_frame("/srv/venv/lib/python3.11/site-packages/flask/app.py")
     assert not is_own_frame("/srv/venv/lib/python3.11/site-packages/app/x.py")
     assert not is_own_frame("/usr/lib/python3.11/threading.py")
+    assert not is_own_frame("<frozen runpy>")
+    assert is_own_frame("/srv/microblog/tests/e2e/apps/story_wsgi.py")
 
 
 def test_frames_fold_into_runs() -> None:

@@ -9,7 +9,18 @@ import pytest
 from observability.search.scan import find_request
 from observability.search.user_trail import previous_requests
 from observability.story_text import PreviousRequests
-from tests.logs_factory import BOOM2, CLIENT, LOGIN, SPLIT, STATIC, write_standard_logs
+from tests.logs_factory import (
+    BOOM2,
+    CLIENT,
+    LOGIN,
+    SPLIT,
+    STATIC,
+    LogFile,
+    at,
+    request,
+    write_log_files,
+    write_standard_logs,
+)
 
 
 @pytest.fixture
@@ -57,3 +68,16 @@ def test_anonymous_requests_follow_the_client_address(log_dir: Path) -> None:
 def test_no_anchor_no_trail(log_dir: Path) -> None:
     """Events without request_finished or unhandled_exception name nobody: no trail."""
     assert previous_requests(log_dir, [{"event": "cache_miss", "timestamp": "x"}]) is None
+
+
+def test_static_files_are_not_steps(tmp_path: Path) -> None:
+    """CSS and scripts a page pulled in (endpoint `static`, `bootstrap.static`) are left out."""
+    log_dir = write_log_files(tmp_path / "logs", [LogFile("microblog.log", events=[
+        request(at(1), "PAGE1", "GET", "/index", 200, 5, endpoint="main.index"),
+        request(at(1.01), "CSS01", "GET", "/static/app.css", 200, 5, endpoint="static"),
+        request(at(1.02), "JS001", "GET", "/bootstrap/static/js/b.js", 200, 5,
+                endpoint="bootstrap.static"),
+        request(at(2), "NOW01", "GET", "/explore", 200, 5, endpoint="main.explore"),
+    ])])
+    trail = previous_requests(log_dir, [entry.event for entry in find_request(log_dir, "NOW01")])
+    assert trail is not None and _ids(trail) == ["PAGE1"]
