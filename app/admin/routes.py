@@ -102,7 +102,8 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
         logged_ids=logged_ids, timeline=render_timeline(events), problem=None, stats=stats,
         story=story, level_colours=LEVEL_COLOURS,
         username=_username(story.summary.get("user_id")) if story else None,
-        previous=previous_requests(_log_dir(), events, stats=stats) if events else None,
+        # Its own stats: a corrupt line met by both scans is still one corrupt line.
+        previous=previous_requests(_log_dir(), events) if events else None,
     )
     return page, 200 if entries else 404
 
