@@ -1,8 +1,10 @@
 """Flask wiring for observability: the only module of the package that imports Flask.
 
 Per request: choose the request ID, bind it (with the user and the W3C trace) into structlog's
-contextvars so every event of the request carries it, put it on the response, log
-`request_finished` once, log `unhandled_exception` once per 500, and clear the context.
+contextvars so every event of the request carries it, start its trail (database counters and
+breadcrumbs, observability.pipeline.breadcrumbs), put the ID on the response, log
+`request_finished` once (at warning, with the trail, when slow), log `unhandled_exception` once
+per 500 (with the trail), and clear the context.
 """
 
 from __future__ import annotations
