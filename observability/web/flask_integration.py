@@ -3,8 +3,9 @@
 Per request: choose the request ID, bind it (with the user and the W3C trace) into structlog's
 contextvars so every event of the request carries it, start its trail (database counters and
 breadcrumbs, observability.pipeline.breadcrumbs), put the ID on the response, log
-`request_finished` once (at warning, with the trail, when slow), log `unhandled_exception` once
-per 500 (with the trail), and clear the context.
+`request_finished` once (at warning, with the trail, when slow; at debug for static files unless
+LOG_STATIC_REQUESTS), log `unhandled_exception` once per 500 (with the trail), and clear the
+context.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import structlog
 from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
 
-from observability.logging_setup import bound_logger, configure_logging
+from observability.logging_setup import configure_logging
 from observability.pipeline.breadcrumbs import Trail, begin_trail, end_trail
 from observability.request_id import choose_request_id
 from observability.settings import ObservabilitySettings
 from observability.web.query_timing import listen_to_engines
 from observability.web.traceparent import parse_traceparent
+
+log = structlog.get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _STATE_KEY = "microblog.observability"  # the request's state, in its WSGI environ
@@ -101,7 +104,7 @@ def log_startup_once(app_version: str) -> bool:
         if _startup_pid == pid:
             return False
         _startup_pid = pid
-    bound_logger(__name__).info("app_startup", pid=pid, version=app_version)
+    log.info("app_startup", pid=pid, version=app_version)
     return True
 
 
@@ -112,7 +115,7 @@ def _begin_request() -> None:
 
 def _start_state() -> _RequestState:
     """Choose the ID, read the user and trace, and bind them for every event of the request."""
-    settings: ObservabilitySettings = current_app.extensions["observability"]
+    settings = _settings()
     started = time.perf_counter()
     state = _RequestState(
         request_id=choose_request_id(request.headers.get(REQUEST_ID_HEADER)),
@@ -184,7 +187,7 @@ def _log_unhandled_exception(exc_info: ExcInfo) -> None:
 def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:
     state.exception_logged = True
     trail = state.trail
-    bound_logger(__name__).error(
+    log.error(
         "unhandled_exception",
         exc_info=exc_info,
         method=request.method,
@@ -225,10 +228,26 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
         "remote_addr": request.remote_addr,
     }
     if duration_ms <= state.slow_ms:
-        bound_logger(__name__).info("request_finished", **fields)
+        # Static files (the app's and blueprints' `static` endpoints) at debug: a page view is
+        # not four lines. Their responses still carry the request ID header.
+        quiet = _is_static_request() and not _settings().log_static_requests
+        (log.debug if quiet else log.info)("request_finished", **fields)
         return
-    # A slow request is told like a failed one: at warning, with its trail.
+    # A slow request is told like a failed one (static or not): at warning, with its trail.
     fields["slow"] = True
     if trail.keeps_breadcrumbs:
         fields["breadcrumbs"] = trail.breadcrumbs()
-    bound_logger(__name__).warning("request_finished", **fields)
+    log.warning("request_finished", **fields)
+
+
+def _is_static_request() -> bool:
+    """Whether Flask routed the request to a static-file endpoint (ours or a blueprint's)."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _settings() -> ObservabilitySettings:
+    """The settings init_app stored for the current app."""
+    settings = current_app.extensions["observability"]
+    assert isinstance(settings, ObservabilitySettings)
+    return settings
