@@ -24,6 +24,7 @@ from structlog.typing import Processor
 
 from observability.fingerprint import add_fingerprint
 from observability.mail.handler import build_email_handler
+from observability.pipeline.breadcrumbs import CaptureBelowLevel
 from observability.pipeline.exceptions import structure_exception
 from observability.pipeline.file_sink import SafeRotatingFileHandler
 from observability.pipeline.json_lines import PythonJsonRenderer
@@ -76,10 +77,20 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         if quieted.level == logging.NOTSET:  # an explicit level set by someone else wins
             quieted.setLevel(max(level, logging.WARNING))
     skip_unused_record_attributes()
+    # --- issue 14 (breadcrumbs), 1 of 2: our events below LOG_LEVEL reach CaptureBelowLevel,
+    # first, which keeps them in the request's trail and drops them before any record exists.
+    # Only our events: library records run `chain` in the formatters, after the handlers have
+    # filtered them at LOG_LEVEL. ---
+    breadcrumbs_on = settings.breadcrumbs_max > 0 and level > logging.DEBUG
+    capture: list[Processor] = [CaptureBelowLevel(level)] if breadcrumbs_on else []
     structlog.configure(
-        processors=[*chain, ProcessorFormatter.wrap_for_formatter],
+        processors=[*capture, *chain, ProcessorFormatter.wrap_for_formatter],
         # Below LOG_LEVEL a structlog method is `return None`: no event dict, no record.
-        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # --- issue 14 (breadcrumbs), 2 of 2: with breadcrumbs on, debug events are built
+        # and go to CaptureBelowLevel instead. ---
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.DEBUG if breadcrumbs_on else level
+        ),
         logger_factory=structlog.stdlib.LoggerFactory(),
         # Not cached: a cached logger keeps the level (wrapper class) and chain of its first
         # use, and tests and `flask` commands configure more than once per process.

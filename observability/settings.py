@@ -37,6 +37,8 @@ class ObservabilitySettings:
     admins: tuple[str, ...] = ()
     error_email_throttle_seconds: int = 300
     external_url: str = ""
+    slow_request_ms: int = 1000  # slower requests log request_finished at warning, with the trail
+    breadcrumbs_max: int = 50  # the per-request trail's length; 0 turns breadcrumbs off
     secret_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -84,5 +86,7 @@ class ObservabilitySettings:
             admins=tuple(config.get("ADMINS") or ()),
             error_email_throttle_seconds=int(config.get("ERROR_EMAIL_THROTTLE_SECONDS", 300)),
             external_url=str(config.get("EXTERNAL_URL") or "").rstrip("/"),
+            slow_request_ms=int(config.get("SLOW_REQUEST_MS", 1000)),
+            breadcrumbs_max=max(0, int(config.get("BREADCRUMBS_MAX", 50))),
             secret_values=secrets,
         )

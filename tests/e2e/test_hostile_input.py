@@ -35,6 +35,7 @@ KNOWN_FIELDS = {
     "exception", "fingerprint", "pid", "version", "method", "path", "status", "duration_ms",
     "remote_addr", "username", "old_username", "new_user_id", "during", "race", "post_id",
     "length", "followed_username", "followed_user_id", "error_type", "service", "host",
+    "endpoint", "db_queries", "db_ms", "slow", "breadcrumbs",  # issue 14: the request's story
 }
 
 
