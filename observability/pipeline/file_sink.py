@@ -111,9 +111,6 @@ class SafeRotatingFileHandler(logging.Handler):
             self._write(data)
         except Exception:
             self.handleError(record)
-        else:
-            if self.write_failures.pending:
-                self._report(self.write_failures.line_written())
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
         """A line the file refused (full disk, read-only): counted, reported once a minute.
@@ -162,6 +159,8 @@ class SafeRotatingFileHandler(logging.Handler):
             self._append_after_torn_line(data)
         else:
             self._append(data)
+        if self.write_failures.pending:  # the line is in: a fault may have cleared
+            self._report(self.write_failures.line_written())
         if self.max_bytes and os.lseek(self._fd, 0, os.SEEK_CUR) >= self.max_bytes:
             self._rotate()
 
