@@ -37,18 +37,15 @@ class WriteFailures:
         self._owe_recovery = False  # a failure was reported: say when it is over
         self._since = ""  # since when the lines in `lost` are counted (UTC)
         self._next_report = 0.0
-
-    @property
-    def pending(self) -> bool:
-        """Whether anything is left to say (checked after every good write, so kept cheap)."""
-        return self.failing or self._owe_recovery or self.lost > 0
+        # Anything left to say: read after every good write, so a plain attribute.
+        self.pending = False
 
     def line_lost(self, error: BaseException) -> str | None:
         """Count one lost line; the report to print now, if one is due."""
         if not self.lost and not self._owe_recovery:
             self._since = _utc_now()  # a new fault starts
         self.lost += 1
-        self.failing = True
+        self.failing = self.pending = True
         if not self._due():
             return None
         self._owe_recovery = True
@@ -59,9 +56,12 @@ class WriteFailures:
     def line_written(self) -> str | None:
         """A good write after failures: the report of recovery, once one is due."""
         self.failing = False
-        if not (self.lost or self._owe_recovery) or not self._due():
+        if not (self.lost or self._owe_recovery):
+            self.pending = False
             return None
-        self._owe_recovery = False
+        if not self._due():
+            return None
+        self._owe_recovery = self.pending = False
         return f"microblog: {self.sink} is writable again; {self._lost_since()}"
 
     def _due(self) -> bool:
