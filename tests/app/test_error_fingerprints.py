@@ -16,7 +16,7 @@ from tests.observability.log_reading import events_named
 
 def test_explore_and_profile_outages_are_two_groups(app: Flask, client: FlaskClient,
                                                      alice: User) -> None:
-    """With the post table gone, /explore and /user/<name> fail in app/reads.py: two groups."""
+    """With the post table gone, /explore and /user/<name> fail in app/main/feed.py: two groups."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # let the real 500 handler log under TESTING
     with app.app_context():
         db.session.execute(sa.text("ALTER TABLE post RENAME TO post_gone"))
@@ -30,6 +30,6 @@ def test_explore_and_profile_outages_are_two_groups(app: Flask, client: FlaskCli
     assert explore == explore_again
     assert explore != profile
     places = [error_signature(event)[1] for event in (crashes[0], crashes[2])]
-    assert all(place.endswith("app.reads:read") for place in places)  # the shared helper
+    assert all(place.endswith("app.main.feed:_fetch") for place in places)  # the shared helper
     assert places[0].startswith("app.main.routes:explore >")
     assert places[1].startswith("app.main.routes:user >")

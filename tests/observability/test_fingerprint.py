@@ -31,7 +31,7 @@ def _event(exc_type: str, *frames: tuple[str, int, str]) -> dict[str, Any]:
 LIBRARY = "/srv/.venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py"
 FLASK = "/srv/.venv/lib/python3.11/site-packages/flask/app.py"
 
-# Two views that read through one shared helper, as app/main/routes.py and app/reads.py do.
+# Two views that read through one shared helper, as app/main/routes.py and app/main/feed.py do.
 VIEWS = '''
 def read(table):
     return {}[table]
@@ -89,11 +89,11 @@ def test_library_frames_are_left_out_of_the_path() -> None:
         "OperationalError",
         (FLASK, 900, "dispatch"),
         ("/srv/microblog/app/main/routes.py", 42, "explore"),
-        ("/srv/microblog/app/reads.py", 29, "read"),
+        ("/srv/microblog/app/main/feed.py", 29, "_fetch"),
         (LIBRARY, 1900, "_execute"),
     )
     assert error_signature(event) == ("OperationalError",
-                                      "app.main.routes:explore > app.reads:read")
+                                      "app.main.routes:explore > app.main.feed:_fetch")
 
 
 def test_same_error_on_two_hosts_has_one_fingerprint() -> None:
@@ -136,7 +136,8 @@ def test_below_the_project_root_only_the_top_folder_decides() -> None:
     """`tests/observability/...` in our checkout is not our code; `app/...` there is."""
     assert frame_module("/srv/mb/tests/observability/test_x.py", project_root="/srv/mb") == (
         "tests.observability.test_x", False)
-    assert frame_module("/srv/mb/app/reads.py", project_root="/srv/mb") == ("app.reads", True)
+    assert frame_module("/srv/mb/app/main/feed.py", project_root="/srv/mb") == (
+        "app.main.feed", True)
     assert frame_module(__file__)[1] is False  # this very test, in this checkout
 
 
