@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import load_config
-from observability.web import flask_integration
+from observability.web import flask_integration, sentry
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
     flask_integration.init_app(app)
+    sentry.init_sentry(app.config.get("SENTRY_DSN"), app.extensions["observability"])
 
     # models register their tables (the auth blueprint registers Flask-Login's user loader).
     from app import cli, extensions, models, templating  # noqa: F401
