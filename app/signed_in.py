@@ -22,26 +22,27 @@ from app.models import User, avatar_url, follows, visit_is_due
 from app.reads import read
 
 # The columns, in SignedInUser's field order; the statement is built once per process.
-_COLUMNS = (User.id, User.username, User.email, User.about_me, User.last_seen)
+_COLUMNS = (User.id, User.username, User.email, User.about_me, User.last_seen, User.is_admin)
 
 
 @cache
-def _signed_in_row() -> sa.Select[tuple[int, str, str, str | None, datetime | None]]:
+def _signed_in_row() -> sa.Select[tuple[int, str, str, str | None, datetime | None, bool]]:
     return sa.select(*_COLUMNS).where(User.id == sa.bindparam("id"))
 
 
 class SignedInUser(UserMixin):
     """The user a request is signed in as: the row's values, read-only, and the ORM on demand."""
 
-    __slots__ = ("about_me", "email", "id", "last_seen", "username")
+    __slots__ = ("about_me", "email", "id", "is_admin", "last_seen", "username")
 
     def __init__(self, id: int, username: str, email: str, about_me: str | None,
-                 last_seen: datetime | None) -> None:
+                 last_seen: datetime | None, is_admin: bool = False) -> None:
         self.id = id
         self.username = username
         self.email = email
         self.about_me = about_me
         self.last_seen = last_seen
+        self.is_admin = bool(is_admin)
 
     def __repr__(self) -> str:
         return f"<SignedInUser {self.username}>"

@@ -34,9 +34,10 @@ def login() -> Response | str:
     return render_template("auth/login.html", title="Sign in", form=form)
 
 
-@bp.route("/logout")
+@bp.post("/logout")
 def logout() -> Response:
-    """End the session (harmless when nobody is logged in)."""
+    """End the session: a CSRF-protected POST (the navbar's button), so no link or image on
+    another site can log a user out; harmless when nobody is logged in."""
     if current_user.is_authenticated:
         log.info("user_logged_out", username=current_user.username)
     logout_user()

@@ -100,7 +100,7 @@ def test_hostile_registration_and_profile_texts(
     for payload in HOSTILE.values():
         alice_client.post("/edit_profile", data={"username": "alice", "about_me": payload})
         alice_client.post("/edit_profile", data={"username": payload, "about_me": "hi"})
-    alice_client.get("/logout")
+    alice_client.post("/logout")
     for payload in HOSTILE.values():
         alice_client.post("/register", data={"username": payload, "email": "e@example.com",
                                              "password": PASSWORD, "password2": PASSWORD})

@@ -100,7 +100,7 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
     client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
     for ms in SLOW_MS:
         client.get(f"/slow/{ms}", headers={"X-Request-ID": f"slow-{ms}"})
-    client.get("/logout")
+    client.post("/logout")
     client.get("/crash/report", headers={"X-Request-ID": "boom-2"})
     client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
     client.post("/login", data={"username": "susan", "password": "wrong password"})
@@ -270,7 +270,7 @@ def test_a_users_activity(recipes: dict[str, str], archived_log: GeneratedLog) -
     ]
     assert [(row[3], row[4]) for row in activity if row[2] == "request_finished"] == [
         ("POST", "/login"), ("POST", "/index"), ("GET", "/crash/report"),
-        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("GET", "/logout"),
+        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("POST", "/logout"),
     ]
     assert [row[2] for row in activity if row[2] != "request_finished"][:2] == [
         "user_logged_in", "post_created"
