@@ -45,6 +45,7 @@ class _RequestState:
     user_id: int | str | None
     finished: bool = False
     exception_logged: bool = False
+    quiet: bool = False  # request_finished at debug (see quiet_request)
 
 
 def init_app(app: Flask) -> None:
@@ -76,6 +77,13 @@ def init_app(app: Flask) -> None:
 def current_request_id() -> str:
     """The ID of the request being handled ('' outside a request)."""
     return _state().request_id if has_request_context() else ""
+
+
+def quiet_request() -> None:
+    """Log this request's `request_finished` at debug unless it ends with an error status: a
+    healthy probe every few seconds from each load balancer would otherwise flood the log."""
+    if has_request_context():
+        _state().quiet = True
 
 
 def package_version() -> str:
@@ -194,7 +202,9 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     if state.finished:
         return
     state.finished = True
-    bound_logger(__name__).info(
+    logger = bound_logger(__name__)
+    # A quiet request that failed after all (an error status) is logged as usual.
+    (logger.debug if state.quiet and status < 400 else logger.info)(
         "request_finished",
         method=request.method,
         path=request.path,

@@ -21,8 +21,9 @@ SPAN = "00f067aa0ba902b7"
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """The test configuration without TESTING's exception propagation: the real 500 path runs."""
-    return {**app_config, "PROPAGATE_EXCEPTIONS": False}
+    """The test configuration without TESTING's exception propagation: the real 500 path runs;
+    at DEBUG, so the healthy probes' request_finished lines (debug) are written too."""
+    return {**app_config, "PROPAGATE_EXCEPTIONS": False, "LOG_LEVEL": "DEBUG"}
 
 
 @pytest.fixture
