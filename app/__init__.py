@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.proxy import init_app as trust_proxy_headers
 
     sessions.init_app(app)
     extensions.db.init_app(app)
@@ -33,12 +34,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     csrf_tokens.init_app(app)
     extensions.bootstrap.init_app(app)
+    extensions.limiter.init_app(app)
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     cli.init_app(app)
+    trust_proxy_headers(app)
     return app
 
 
