@@ -17,6 +17,7 @@ from tests.observability.log_reading import events_named, read_log
 
 ACCOUNT_LIMIT = 3
 ADDRESS_LIMIT = 5
+WRONG_PASSWORD = "wrong password"
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def log_file(app: Flask) -> Path:
     return Path(app.config["LOG_DIR"]) / "microblog.log"
 
 
-def _login(client: FlaskClient, username: str, password: str = "wrong password",
+def _login(client: FlaskClient, username: str, password: str = WRONG_PASSWORD,
            address: str = "192.0.2.1", **headers: str) -> TestResponse:
     return client.post("/login", data={"username": username, "password": password},
                        environ_overrides={"REMOTE_ADDR": address}, headers=headers)

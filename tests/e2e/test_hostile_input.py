@@ -119,7 +119,7 @@ def test_hostile_headers(client: FlaskClient, log_file: Path) -> None:
     """Request-ID, traceparent, User-Agent and Referer headers cannot inject lines or fields."""
     for payload in HOSTILE.values():
         wsgi_value = payload.encode("utf-8").decode("latin-1")  # raw, as a server would pass it
-        client.get("/healthz", environ_overrides={
+        client.get("/login", environ_overrides={
             "HTTP_X_REQUEST_ID": wsgi_value, "HTTP_TRACEPARENT": wsgi_value,
             "HTTP_USER_AGENT": wsgi_value, "HTTP_REFERER": wsgi_value,
         })

@@ -87,6 +87,8 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
 
     app.add_url_rule("/crash/<kind>", "crash", crash)
     app.add_url_rule("/slow/<int:ms>", "slow", slow)
+    # Filler lines that rotate the log (a healthy /healthz logs at debug, below LOG_LEVEL).
+    app.add_url_rule("/ping", "ping", lambda: "pong")
     with app.app_context():
         create_schema()
         # A cheap hash of the same kind the app writes: the app's scrypt would slow the story.
@@ -95,7 +97,7 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
         db.session.commit()
     client = app.test_client()
     for _ in range(15):
-        client.get("/login")  # filler lines (a healthy probe would log at debug only)
+        client.get("/ping")
     client.post("/login", data={"username": "susan", "password": PASSWORD})
     client.post("/index", data={"post": "hello, log"})
     client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
@@ -106,7 +108,7 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
     client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
     client.post("/login", data={"username": "susan", "password": "wrong password"})
     for _ in range(15):
-        client.get("/login")  # filler lines (a healthy probe would log at debug only)
+        client.get("/ping")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
