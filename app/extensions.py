@@ -19,8 +19,8 @@ migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
-# Limits apply only where a view asks (app/auth/throttle.py). A storage that fails lets the
-# request through, counted in memory meanwhile, rather than break logins.
-# Retry-After (and X-RateLimit-*) headers on the limited routes' responses.
+# Limits apply only where a view asks (app/auth/throttle.py), whose responses carry Retry-After
+# and X-RateLimit-* headers. A storage that fails lets requests through, counted in memory
+# meanwhile, rather than break logins.
 limiter = Limiter(key_func=get_remote_address, swallow_errors=True,
                   in_memory_fallback_enabled=True, headers_enabled=True)
