@@ -40,6 +40,7 @@ system-deps:
 	@missing=""; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v rg >/dev/null || missing="$$missing ripgrep"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -58,10 +59,13 @@ test: install-dev system-deps lint
 	@echo "== the app tests again, on a throwaway PostgreSQL server =="
 	$(BIN)/pytest tests/app -m "not slow" --postgres
 
-# The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
+# The load generator is Debian's wrk, the log search's yardstick Debian's ripgrep; the figures
+# and their targets are in docs/benchmarks.md.
 bench: install-dev
 	@command -v wrk >/dev/null || (echo "installing Debian package: wrk" && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@command -v rg >/dev/null || (echo "installing Debian package: ripgrep" && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -21,6 +21,11 @@ class ObservabilitySettings:
     console: bool = True
     # "stderr" under the `flask` command, whose stdout is the command's own output.
     console_stream: str = "stdout"
+    # LOG_CONSOLE_FORMAT: "auto" (structlog's ConsoleRenderer on a terminal, else JSON lines),
+    # "pretty" or "json". The file is always JSON.
+    console_format: str = "auto"
+    # LOG_STATIC_REQUESTS: static files' `request_finished` at info (default: at debug).
+    log_static_requests: bool = False
     version: str = "0"
     mail_server: str = ""
     mail_port: int = 25
@@ -66,6 +71,8 @@ class ObservabilitySettings:
             log_backup_count=int(config.get("LOG_BACKUP_COUNT", 10)),
             debug=debug,
             console=bool(config.get("LOG_CONSOLE", True)),
+            console_format=str(config.get("LOG_CONSOLE_FORMAT") or "auto"),
+            log_static_requests=bool(config.get("LOG_STATIC_REQUESTS")),
             version=version,
             mail_server=str(config.get("MAIL_SERVER") or ""),
             mail_port=int(config.get("MAIL_PORT") or 25),

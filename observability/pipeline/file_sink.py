@@ -97,14 +97,6 @@ class SafeRotatingFileHandler(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def write_line(self, line: bytes) -> None:
-        """Append an already-rendered line (ending in a newline) under the handler's lock."""
-        self.acquire()
-        try:
-            self._write(line)
-        finally:
-            self.release()
-
     def _write(self, data: bytes) -> None:
         if self._closed:
             raise ValueError(f"write to closed log file {self.path}")

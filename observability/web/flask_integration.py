@@ -2,7 +2,8 @@
 
 Per request: choose the request ID, bind it (with the user and the W3C trace) into structlog's
 contextvars so every event of the request carries it, put it on the response, log
-`request_finished` once, log `unhandled_exception` once per 500, and clear the context.
+`request_finished` once (at debug for static files unless LOG_STATIC_REQUESTS), log
+`unhandled_exception` once per 500, and clear the context.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import Any
 
 import click
 import structlog
-from flask import Flask, Response, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
 
-from observability.logging_setup import bound_logger, configure_logging
+from observability.logging_setup import configure_logging
 from observability.request_id import choose_request_id
 from observability.settings import ObservabilitySettings
 from observability.web.traceparent import parse_traceparent
+
+log = structlog.get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _STATE_KEY = "microblog.observability"  # the request's state, in its WSGI environ
@@ -102,7 +105,7 @@ def log_startup_once(app_version: str) -> bool:
         if _startup_pid == pid:
             return False
         _startup_pid = pid
-    bound_logger(__name__).info("app_startup", pid=pid, version=app_version)
+    log.info("app_startup", pid=pid, version=app_version)
     return True
 
 
@@ -179,7 +182,7 @@ def _log_unhandled_exception(exc_info: ExcInfo) -> None:
 
 def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:
     state.exception_logged = True
-    bound_logger(__name__).error(
+    log.error(
         "unhandled_exception",
         exc_info=exc_info,
         method=request.method,
@@ -202,9 +205,13 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     if state.finished:
         return
     state.finished = True
-    logger = bound_logger(__name__)
-    # A quiet request that failed after all (an error status) is logged as usual.
-    (logger.debug if state.quiet and status < 400 else logger.info)(
+    # Static files (the app's and blueprints' `static` endpoints) at debug: a page view is not
+    # four lines. Their responses still carry the request ID header. A quiet request (see
+    # quiet_request) that failed after all (an error status) is logged as usual.
+    quiet = (state.quiet and status < 400) or (
+        _is_static_request() and not _settings().log_static_requests
+    )
+    (log.debug if quiet else log.info)(
         "request_finished",
         method=request.method,
         path=request.path,
@@ -213,3 +220,16 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
         user_id=state.user_id,
         remote_addr=request.remote_addr,
     )
+
+
+def _is_static_request() -> bool:
+    """Whether Flask routed the request to a static-file endpoint (ours or a blueprint's)."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _settings() -> ObservabilitySettings:
+    """The settings init_app stored for the current app."""
+    settings = current_app.extensions["observability"]
+    assert isinstance(settings, ObservabilitySettings)
+    return settings
