@@ -22,7 +22,9 @@ from app.extensions import db
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 # Alembic's version table (its documented default name and column). Read with a plain query:
 # `MigrationContext.configure` would log an INFO line ("Context impl ...") on every probe.
-_VERSIONS = sa.select(sa.column("version_num")).select_from(sa.table("alembic_version"))
+_VERSIONS: sa.Select[str] = sa.select(sa.column("version_num")).select_from(
+    sa.table("alembic_version")
+)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import structlog
 from flask import current_app, g, request
@@ -24,7 +24,8 @@ from app.models import User, find_user
 
 log = structlog.get_logger(__name__)
 
-View = TypeVar("View", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def attempted_account() -> str:
@@ -63,7 +64,7 @@ def _log_throttled(per: str) -> Callable[[RequestLimit], None]:
     return on_breach
 
 
-def login_limits(view: View) -> View:
+def login_limits(view: Callable[P, R]) -> Callable[P, R]:
     """Decorate the login view with both limits, for POSTs only (showing the form is free)."""
     per_address = limiter.limit(
         lambda: current_app.config["LOGIN_ADDRESS_LIMIT"], key_func=client_address,
