@@ -17,8 +17,9 @@ from app.errors.handlers import rollback_quietly
 
 
 def holds_admin_role(user: Any) -> bool:
-    """Whether `user` (Flask-Login's current user, maybe anonymous) holds the admin role."""
-    return bool(user.is_authenticated and getattr(user, "is_admin", False))
+    """Whether `user` (Flask-Login's current user: the ORM User, anonymous, or None outside a
+    request, as in a template rendered by a CLI command) holds the admin role."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_admin)
 
 
 @bp.before_request
