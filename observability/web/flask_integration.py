@@ -54,6 +54,7 @@ class _RequestState:
     slow_ms: float
     finished: bool = False
     exception_logged: bool = False
+    quiet: bool = False  # request_finished at debug (see quiet_request)
 
 
 def init_app(app: Flask) -> None:
@@ -86,6 +87,13 @@ def init_app(app: Flask) -> None:
 def current_request_id() -> str:
     """The ID of the request being handled ('' outside a request)."""
     return _state().request_id if has_request_context() else ""
+
+
+def quiet_request() -> None:
+    """Log this request's `request_finished` at debug unless it ends with an error status: a
+    healthy probe every few seconds from each load balancer would otherwise flood the log."""
+    if has_request_context():
+        _state().quiet = True
 
 
 def package_version() -> str:
@@ -229,8 +237,11 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     }
     if duration_ms <= state.slow_ms:
         # Static files (the app's and blueprints' `static` endpoints) at debug: a page view is
-        # not four lines. Their responses still carry the request ID header.
-        quiet = _is_static_request() and not _settings().log_static_requests
+        # not four lines. Their responses still carry the request ID header. A quiet request
+        # (see quiet_request) that failed after all (an error status) is logged as usual.
+        quiet = (state.quiet and status < 400) or (
+            _is_static_request() and not _settings().log_static_requests
+        )
         (log.debug if quiet else log.info)("request_finished", **fields)
         return
     # A slow request is told like a failed one (static or not): at warning, with its trail.
