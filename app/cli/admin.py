@@ -60,5 +60,5 @@ def list_admins() -> None:
     for name in names:
         click.echo(name)
     if not names:
-        click.echo("No admins. Grant the role with: flask --app wsgi admin grant USERNAME",
-                   err=True)
+        click.echo("No admins. Grant the role with: "
+                   ".venv/bin/flask --app wsgi admin grant USERNAME", err=True)

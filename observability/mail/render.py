@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ def jq_command(request_id: str, log_dir: str | Path = DEFAULT_LOG_DIR) -> str:
     directory = str(log_dir).rstrip("/") or "/"
     files = f"{shlex.quote(directory)}/microblog.log*"
     return f"jq -c {shlex.quote(program)} {files}"
+
+
+def logs_show_command(request_id: str, log_dir: str | Path = DEFAULT_LOG_DIR) -> str:
+    """`microblog-logs show <id>` as a command that runs as written, from any folder.
+
+    The script is named by its path beside this interpreter (the app's virtualenv), so no
+    activated virtualenv is needed; `--log-dir` names the same directory the jq command reads.
+    """
+    script = Path(sys.executable).with_name("microblog-logs")
+    return (f"{shlex.quote(str(script))} show {shlex.quote(request_id)} "
+            f"--log-dir {shlex.quote(str(log_dir))}")
 
 
 def _traceback_text(event: Mapping[str, Any]) -> str:
@@ -136,8 +148,8 @@ def render_body(
     if request_id:
         lines += ["", "The request's whole story, from the log files:",
                   "    " + jq_command(request_id, log_dir),
-                  "or, from the project folder, as a timeline:",
-                  f"    flask --app wsgi logs show {shlex.quote(request_id)}"]
+                  "or as a timeline:",
+                  "    " + logs_show_command(request_id, log_dir)]
         if external_url:
             lines += ["", "In the admin console:",
                       f"    {external_url.rstrip('/')}/admin/requests/{quote(request_id)}"]

@@ -130,9 +130,10 @@ def test_jq_command_for_the_default_log_dir() -> None:
 
 
 def test_body_offers_the_triage_command() -> None:
-    """Besides jq, the body names `flask logs show <id>` for a readable timeline."""
-    _subject, body = render_error_email(error_event(), held_back=0)
-    assert f"flask --app wsgi logs show {REQUEST_ID}" in body
+    """Besides jq, the body names `microblog-logs show <id>` by its path, with the log dir."""
+    _subject, body = render_error_email(error_event(), held_back=0, log_dir="/srv/my logs")
+    script = Path(sys.executable).with_name("microblog-logs")
+    assert f"    {script} show {REQUEST_ID} --log-dir '/srv/my logs'" in body.splitlines()
 
 
 def test_jq_command_quotes_a_configured_log_dir() -> None:
