@@ -334,7 +334,8 @@ def test_named_blocks_are_tested_elsewhere(kind: str, test_module: Path) -> None
     if names:
         assert test_module.exists(), f"{test_module.name} should test {names}"
         source = test_module.read_text()
-        assert [name for name in names if f'"{name}"' not in source] == []
+        assert [name for name in names
+                if f'"{name}"' not in source and f"'{name}'" not in source] == []
 
 
 @pytest.mark.parametrize("command", commands_of("logs"), ids=_ids(commands_of("logs")))
@@ -382,7 +383,7 @@ def test_flask_command_runs(command: DocCommand, checkout: Checkout, flask_env: 
 def test_make_target_exists(command: DocCommand, checkout: Checkout) -> None:
     """`make -n TARGET` succeeds: the target exists (nothing long is run)."""
     words = command.words
-    done = checkout.run(shlex.join(["make", "-n", *words[1:]]),
+    done = checkout.run(shlex.join(["make", "-n", *(_substituted(w) for w in words[1:])]),
                         checkout.env(**command.assignments))
     assert done.returncode == 0, f"{command.where}: {done.stderr}"
 
