@@ -1,10 +1,13 @@
-"""The error-email sink: the request thread only enqueues; a background thread throttles and sends.
+"""The error-email sink: the request thread only enqueues; a background thread does the rest.
 
 `emit` runs in the thread that logged, where contextvars are visible: it renders the record with
 the pipeline's formatter (JSON of the full event: request context, structured exception,
-fingerprint, redaction applied) and queues the resulting dict. The sender thread never sees the
-LogRecord or contextvars. It starts lazily in the process that emits: gunicorn workers forked
-from a master start their own on their first error.
+fingerprint, redaction applied) and queues the resulting dict, without touching disk or network.
+The sender thread writes each event to the durable outbox (outbox.py), which also decides the
+throttle, then delivers what is due, each attempt within a total deadline. An email leaves the
+outbox only once the SMTP server accepted it; failures are retried with backoff, by this process
+or any other sharing the outbox. The thread starts with the handler (so a new worker sends what a
+dead one left) and again in a forked child on its first error.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import atexit
 import logging
 import os
 import queue
-import sqlite3
 import threading
 import time
 import weakref
@@ -26,20 +28,32 @@ from typing import Any
 
 import orjson
 import structlog
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from observability.fingerprint import fingerprint
+from observability.mail.outbox import Claim, Outbox, store_url
 from observability.mail.render import one_line, render_error_email, scrub
 from observability.mail.sender import BackgroundSender
-from observability.mail.smtp import MailDeliveryError, build_message, send_message
-from observability.mail.throttle import EmailThrottle, MemoryThrottle, Verdict
+from observability.mail.smtp import (
+    DEFAULT_DEADLINE,
+    MAX_REASON_LENGTH,
+    MailDeliveryError,
+    build_message,
+    send_message,
+)
+from observability.mail.throttle import MemoryThrottle
 from observability.settings import ObservabilitySettings
 
 _log = structlog.stdlib.get_logger(__name__)
+OWN_LOGGERS = "observability.mail"  # events of the mail machinery are never emailed
 WARNING_INTERVAL_SECONDS = 60.0
+POLL_SECONDS = 30.0  # how often an idle sender looks for due retries and orphaned emails
+MAX_ATTEMPTS_PER_TICK = 50  # keeps the queue moving while a backlog drains
+_STORE_ERRORS = (SQLAlchemyError, OSError)
 
 
 class ErrorEmailHandler(logging.Handler):
-    """Emails admins about error events, deduplicated, without ever blocking the caller."""
+    """Emails admins about error events, deduplicated, durable, without ever blocking the caller."""
 
     def __init__(
         self,
@@ -48,15 +62,18 @@ class ErrorEmailHandler(logging.Handler):
         queue_size: int = 256,
         flush_timeout: float = 5.0,
         deliver: Callable[[EmailMessage], None] | None = None,
-        throttle: EmailThrottle | MemoryThrottle | None = None,
+        outbox: Outbox | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
         super().__init__(level=logging.ERROR)
         self.settings = settings
         self.queue_size = queue_size
         self.flush_timeout = flush_timeout
+        self.poll_seconds = poll_seconds
         window = settings.error_email_throttle_seconds
-        self._deliver = deliver or partial(send_message, settings)
-        self._throttle = throttle or EmailThrottle(settings.state_dir, window)
+        self._deliver = deliver or partial(send_message, settings, deadline=deadline)
+        self.outboxes = [outbox] if outbox is not None else default_outboxes(settings, deadline)
         self._fallback_throttle = MemoryThrottle(window)
         self.dropped = 0
         self._dropped_by_fingerprint: Counter[str] = Counter()
@@ -82,8 +99,8 @@ class ErrorEmailHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Queue the rendered event; never waits, never raises into the caller."""
-        if record.name == __name__ or getattr(self._in_emit, "active", False):
-            return  # our own warnings must never feed back into the email queue
+        if self._is_own(record):
+            return  # the mail machinery's own events must never feed back into the queue
         self._in_emit.active = True
         try:
             self._enqueue(self._event_from(record))
@@ -91,6 +108,11 @@ class ErrorEmailHandler(logging.Handler):
             self.handleError(record)
         finally:
             self._in_emit.active = False
+
+    def _is_own(self, record: logging.LogRecord) -> bool:
+        sender = self._sender
+        return (record.name.startswith(OWN_LOGGERS) or getattr(self._in_emit, "active", False)
+                or (sender is not None and threading.current_thread() is sender.thread))
 
     def _event_from(self, record: logging.LogRecord) -> dict[str, Any]:
         """The pipeline's processed event; a minimal one if no JSON formatter is attached."""
@@ -124,41 +146,104 @@ class ErrorEmailHandler(logging.Handler):
             self._warn("error_email_dropped", "dropped", reason="queue full",
                        queue_size=self.queue_size, dropped_total=self.dropped)
 
+    def start(self) -> None:
+        """Start the sender now: it delivers what an earlier, dead process left in the outbox."""
+        self._running_sender()
+
     def _running_sender(self) -> BackgroundSender | None:
         with self._sender_lock:
             if self._closed:
                 return None
             if self._sender is None or self._sender.pid != os.getpid():
-                self._sender = BackgroundSender(self._process, self.queue_size)
+                self._sender = BackgroundSender(self._process, self.queue_size, tick=self._tick)
                 atexit.register(self.close)  # flush at interpreter exit, before logging shuts down
             return self._sender
 
     # --- the sender thread -------------------------------------------------------------------
 
     def _process(self, event: dict[str, Any]) -> None:
-        """Throttle, render and deliver one event; every failure becomes a warning event."""
+        """Write one event to the outbox (or count it as held back); delivery comes in `_tick`."""
         try:
             fingerprint_text = str(event.get("fingerprint") or fingerprint(event))
-            verdict = self._admit(fingerprint_text)
-            if verdict.send:
-                self._deliver(self._message_for(event, fingerprint_text, verdict.held_back))
-        except MailDeliveryError as error:
-            self._warn("error_email_failed", f"failed:{error.reason}", reason=error.reason,
-                       request_id=event.get("request_id"))
+            with self._dropped_lock:
+                also_held = self._dropped_by_fingerprint.pop(fingerprint_text, 0)
+            if not self._record(fingerprint_text, event, also_held):
+                self._send_without_outbox(event, fingerprint_text, also_held)
         except Exception as error:  # a bug here must not kill the thread or leak a secret
-            reason = scrub(f"{type(error).__name__}: {error}", self.settings.secret_values)
-            self._warn("error_email_failed", f"failed:{reason}", reason=reason,
-                       request_id=event.get("request_id"))
+            self._warn_failed(self._reason(error), event)
 
-    def _admit(self, fingerprint_text: str) -> Verdict:
-        with self._dropped_lock:
-            also_held = self._dropped_by_fingerprint.pop(fingerprint_text, 0)
+    def _record(self, fingerprint_text: str, event: dict[str, Any], also_held: int) -> bool:
+        """Write to the first outbox that works; False when none does."""
+        for outbox in self.outboxes:
+            try:
+                outbox.record(fingerprint_text, event, also_held=also_held)
+            except _STORE_ERRORS as error:
+                self._warn("error_email_outbox_failed", f"outbox:{outbox.url}",
+                           reason=self._reason(error))
+                continue
+            return True
+        return False
+
+    def _send_without_outbox(self, event: dict[str, Any], fingerprint_text: str,
+                             also_held: int) -> None:
+        """The last resort: one attempt now, deduplicated in this process only."""
+        verdict = self._fallback_throttle.admit(fingerprint_text, also_held=also_held)
+        if not verdict.send:
+            return
         try:
-            return self._throttle.admit(fingerprint_text, also_held=also_held)
-        except (sqlite3.Error, OSError) as error:
-            self._warn("error_email_throttle_failed", "throttle",
-                       reason=f"{type(error).__name__}: {error}")
-            return self._fallback_throttle.admit(fingerprint_text, also_held=also_held)
+            self._deliver(self._message_for(event, fingerprint_text, verdict.held_back))
+        except Exception as error:
+            self._warn_failed(self._reason(error), event)
+
+    def _tick(self) -> float:
+        """Deliver every due email of every outbox; seconds until the next one is due."""
+        wait = self.poll_seconds
+        for outbox in self.outboxes:
+            try:
+                for _ in range(MAX_ATTEMPTS_PER_TICK):
+                    claim = outbox.claim()
+                    if claim is None:
+                        break
+                    self._attempt(outbox, claim)
+                due = outbox.seconds_until_due()
+            except _STORE_ERRORS as error:
+                self._warn("error_email_outbox_failed", f"outbox:{outbox.url}",
+                           reason=self._reason(error))
+                continue
+            except Exception as error:  # never let the thread die
+                self._warn_failed(self._reason(error), {})
+                continue
+            if due is not None:
+                wait = min(wait, due)
+        return wait
+
+    def _attempt(self, outbox: Outbox, claim: Claim) -> None:
+        """One delivery attempt of a claimed email, its outcome written back to the outbox."""
+        try:
+            self._deliver(self._message_for(claim.event, claim.fingerprint, claim.held_back))
+        except Exception as error:
+            reason = self._reason(error)
+        else:
+            outbox.delivered(claim)
+            return
+        if outbox.failed(claim, reason):
+            _log.error("error_email_abandoned", reason=reason, attempts=claim.attempts + 1,
+                       request_id=claim.event.get("request_id"), fingerprint=claim.fingerprint,
+                       queued_seconds=round(time.time() - claim.created))
+        else:
+            self._warn_failed(reason, claim.event, attempt=claim.attempts + 1)
+
+    def _reason(self, error: BaseException) -> str:
+        if isinstance(error, MailDeliveryError):
+            return error.reason
+        if isinstance(error, DBAPIError) and error.orig is not None:
+            error = error.orig  # the driver's message, without SQLAlchemy's SQL and parameters
+        return scrub(" ".join(f"{type(error).__name__}: {error}".split()),
+                     self.settings.secret_values)[:MAX_REASON_LENGTH]
+
+    def _warn_failed(self, reason: str, event: dict[str, Any], **fields: Any) -> None:
+        self._warn("error_email_failed", f"failed:{reason}", reason=reason,
+                   request_id=event.get("request_id"), **fields)
 
     def _message_for(self, event: dict[str, Any], fingerprint_text: str, held: int) -> EmailMessage:
         settings = self.settings
@@ -193,11 +278,27 @@ class ErrorEmailHandler(logging.Handler):
             sender, self._sender, self._closed = self._sender, None, True
         atexit.unregister(self.close)
         if sender is not None and sender.pid == os.getpid() and not sender.stop(self.flush_timeout):
+            # Nothing is lost: what was written to the outbox waits there for the next process.
             _log.warning("error_email_flush_incomplete", pending=sender.queue.unfinished_tasks,
                          timeout_seconds=self.flush_timeout)
         super().close()
 
 
+def default_outboxes(settings: ObservabilitySettings, deadline: float) -> list[Outbox]:
+    """The shared outbox, and this host's file as a fallback when the shared one is a server."""
+    window = settings.error_email_throttle_seconds
+    lease = deadline * 2 + 10  # an attempt still running is never taken over
+    primary = Outbox(store_url(settings.database_url, settings.state_dir), window,
+                     lease_seconds=lease)
+    if not primary.shared_by_hosts:
+        return [primary]
+    return [primary, Outbox(store_url("", settings.state_dir), window, lease_seconds=lease)]
+
+
 def build_email_handler(settings: ObservabilitySettings) -> logging.Handler | None:
-    """A handler that emails admins on errors, or None when emails are off."""
-    return ErrorEmailHandler(settings) if settings.emails_enabled else None
+    """A handler that emails admins on errors (its sender started), or None when emails are off."""
+    if not settings.emails_enabled:
+        return None
+    handler = ErrorEmailHandler(settings)
+    handler.start()
+    return handler

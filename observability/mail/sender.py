@@ -1,4 +1,9 @@
-"""A bounded queue drained by one daemon thread: the sender half of the error-email sink."""
+"""A bounded queue drained by one daemon thread: the sender half of the error-email sink.
+
+The thread hands each queued event to `process` (which writes it to the outbox) and, whenever the
+queue is empty, calls `tick` (which delivers what is due and says how long to sleep). So it also
+wakes up on its own: to retry after a backoff, and to send what a dead process left behind.
+"""
 
 from __future__ import annotations
 
@@ -10,26 +15,41 @@ from collections.abc import Callable
 from typing import Any
 
 _STOP: dict[str, Any] = {}  # the sentinel that tells the thread to finish
+THREAD_NAME = "error-email-sender"
 
 
 class BackgroundSender:
     """One process's bounded queue of events and the daemon thread that processes them."""
 
-    def __init__(self, process: Callable[[dict[str, Any]], None], maxsize: int) -> None:
+    def __init__(
+        self,
+        process: Callable[[dict[str, Any]], None],
+        maxsize: int,
+        *,
+        tick: Callable[[], float] = lambda: 60.0,
+    ) -> None:
         self.pid = os.getpid()
         self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize)
         self.thread = threading.Thread(
-            target=self._run, args=(process,), name="error-email-sender", daemon=True
+            target=self._run, args=(process, tick), name=THREAD_NAME, daemon=True
         )
         self.thread.start()
 
-    def _run(self, process: Callable[[dict[str, Any]], None]) -> None:
+    def _run(self, process: Callable[[dict[str, Any]], None], tick: Callable[[], float]) -> None:
+        wait = tick()  # at start: whatever an earlier process left in the outbox
         while True:
-            event = self.queue.get()
+            try:
+                event = self.queue.get(timeout=max(wait, 0.05))
+            except queue.Empty:
+                wait = tick()
+                continue
             try:
                 if event is _STOP:
+                    tick()  # the last chance to deliver what is due
                     return
                 process(event)
+                if self.queue.empty():  # a burst is written first, then delivered
+                    wait = tick()
             finally:
                 self.queue.task_done()
 

@@ -1,4 +1,5 @@
-"""SMTP delivery: plain, STARTTLS or implicit TLS, with certificate checks, login and timeouts.
+"""SMTP delivery: plain, STARTTLS or implicit TLS, with certificate checks, login, timeouts and
+a total deadline per attempt.
 
 Failures come out as one exception type whose reason is safe to log: no password in it.
 """
@@ -6,9 +7,11 @@ Failures come out as one exception type whose reason is safe to log: no password
 from __future__ import annotations
 
 import base64
+import contextlib
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
@@ -16,7 +19,8 @@ from email.utils import formatdate, make_msgid
 
 from observability.settings import ObservabilitySettings
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 10.0  # one SMTP step
+DEFAULT_DEADLINE = 30.0  # a whole delivery attempt, whatever the server does
 # RFC 5322's hard line limit instead of the 78-column folding: Python folds some subjects of
 # 79-100 characters right after "Subject:", which readers then show with a leading space.
 _POLICY = policy.SMTP.clone(max_line_length=998)
@@ -65,46 +69,85 @@ def _safe_reason(error: BaseException, settings: ObservabilitySettings) -> str:
     return reason[:MAX_REASON_LENGTH]
 
 
-def _connect(settings: ObservabilitySettings, timeout: float) -> smtplib.SMTP:
-    if settings.mail_use_tls and settings.mail_use_ssl:
-        raise MailDeliveryError("MAIL_USE_TLS and MAIL_USE_SSL are both set: choose one")
+def _unconnected(settings: ObservabilitySettings, timeout: float) -> smtplib.SMTP:
+    """A client not yet connected, so the deadline can watch it from the very first byte."""
     # gethostname, not smtplib's default getfqdn: no DNS lookup before every HELO.
     local_name = socket.gethostname()
-    # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them) and hostname checks.
-    context = ssl.create_default_context()
     if settings.mail_use_ssl:
-        return smtplib.SMTP_SSL(settings.mail_server, settings.mail_port,
-                                local_hostname=local_name, timeout=timeout, context=context)
-    connection = smtplib.SMTP(settings.mail_server, settings.mail_port,
-                              local_hostname=local_name, timeout=timeout)
-    try:
-        if settings.mail_use_tls:
-            connection.starttls(context=context)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+        # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them), host names checked.
+        return smtplib.SMTP_SSL(local_hostname=local_name, timeout=timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(local_hostname=local_name, timeout=timeout)
+
+
+class _Deadline:
+    """Cuts the connection once the whole conversation has lasted `seconds`.
+
+    smtplib's timeout applies to each socket operation, so a server that sends a line every few
+    seconds never trips it. A timer shutting the socket down ends any read or write in progress
+    (smtplib offers no total deadline of its own; `SMTP.sock` is its connected socket).
+    """
+
+    def __init__(self, connection: smtplib.SMTP, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.expired = True
+        sock = getattr(self._connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
 
 
 def send_message(
-    settings: ObservabilitySettings, message: EmailMessage, *, timeout: float = DEFAULT_TIMEOUT
+    settings: ObservabilitySettings,
+    message: EmailMessage,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> None:
-    """Deliver `message` through the configured server, or raise MailDeliveryError."""
+    """Deliver `message` through the configured server within `deadline` seconds in all, or raise
+    MailDeliveryError (`timeout` bounds each single step)."""
     recipients = [address.strip() for address in str(message["To"] or "").split(",")
                   if address.strip()]
     if not settings.mail_server:
         raise MailDeliveryError("MAIL_SERVER is not set")
     if not recipients:
         raise MailDeliveryError("no recipients (ADMINS is empty)")
-    try:
-        with _connect(settings, timeout) as connection:
+    if settings.mail_use_tls and settings.mail_use_ssl:
+        raise MailDeliveryError("MAIL_USE_TLS and MAIL_USE_SSL are both set: choose one")
+    connection = _unconnected(settings, min(timeout, deadline))
+    with _Deadline(connection, deadline) as watchdog:
+        try:
+            connection.connect(settings.mail_server, settings.mail_port)
+            if settings.mail_use_tls:
+                connection.starttls(context=ssl.create_default_context())
             if settings.mail_username:
                 connection.login(settings.mail_username, settings.mail_password)
             refused = connection.send_message(message, from_addr=settings.sender,
                                               to_addrs=recipients)
-    except MailDeliveryError:
-        raise
-    except (smtplib.SMTPException, OSError) as error:  # OSError: refused, timeouts, TLS
-        raise MailDeliveryError(_safe_reason(error, settings)) from None
+        except (smtplib.SMTPException, OSError) as error:  # OSError: refused, timeouts, TLS
+            connection.close()
+            if watchdog.expired:
+                raise MailDeliveryError(
+                    f"DeadlineExceeded: no delivery within {deadline:g} s "
+                    f"(the server was still answering; last: {_safe_reason(error, settings)})"
+                ) from None
+            raise MailDeliveryError(_safe_reason(error, settings)) from None
+        # Accepted: a QUIT that fails or hangs until the deadline changes nothing.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.quit()
+        connection.close()
     if refused:
         raise MailDeliveryError(f"some recipients were refused: {', '.join(sorted(refused))}")
