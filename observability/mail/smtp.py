@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from observability.settings import ObservabilitySettings
 
@@ -69,14 +70,37 @@ def _safe_reason(error: BaseException, settings: ObservabilitySettings) -> str:
     return reason[:MAX_REASON_LENGTH]
 
 
+class _ServerContext(ssl.SSLContext):
+    """A client TLS context that always checks the certificate against one server name.
+
+    smtplib takes the name to check from its constructor's `host`, which we leave empty so that
+    the connection (greeting included) starts under the deadline; this context supplies it.
+    """
+
+    server_name = ""
+
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:
+        """Wrap as ssl.SSLContext does, naming our server whatever the caller passed."""
+        kwargs["server_hostname"] = self.server_name
+        return super().wrap_socket(sock, *args, **kwargs)
+
+
+def _tls_context(server_name: str) -> ssl.SSLContext:
+    # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them); CERT_REQUIRED and
+    # host name checks are PROTOCOL_TLS_CLIENT's defaults.
+    context = _ServerContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs()
+    context.server_name = server_name
+    return context
+
+
 def _unconnected(settings: ObservabilitySettings, timeout: float) -> smtplib.SMTP:
     """A client not yet connected, so the deadline can watch it from the very first byte."""
     # gethostname, not smtplib's default getfqdn: no DNS lookup before every HELO.
     local_name = socket.gethostname()
     if settings.mail_use_ssl:
-        # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them), host names checked.
         return smtplib.SMTP_SSL(local_hostname=local_name, timeout=timeout,
-                                context=ssl.create_default_context())
+                                context=_tls_context(settings.mail_server))
     return smtplib.SMTP(local_hostname=local_name, timeout=timeout)
 
 
@@ -132,7 +156,7 @@ def send_message(
         try:
             connection.connect(settings.mail_server, settings.mail_port)
             if settings.mail_use_tls:
-                connection.starttls(context=ssl.create_default_context())
+                connection.starttls(context=_tls_context(settings.mail_server))
             if settings.mail_username:
                 connection.login(settings.mail_username, settings.mail_password)
             refused = connection.send_message(message, from_addr=settings.sender,

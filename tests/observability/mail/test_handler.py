@@ -22,10 +22,10 @@ from structlog.testing import capture_logs
 
 from observability.logging_setup import common_processors, json_formatter
 from observability.mail.handler import ErrorEmailHandler, build_email_handler
-from observability.mail.throttle import EmailThrottle
+from observability.mail.outbox import Outbox, store_url
 from observability.pipeline.processors import add_record_extras
 from observability.settings import ObservabilitySettings
-from tests.smtp_server import SMTPServer
+from tests.smtp_server import Received, SMTPServer
 
 SECRET_KEY = "sk-do-not-mail-me-1234"
 
@@ -112,19 +112,28 @@ def test_warnings_are_not_emailed(
 def test_repeats_are_held_back_and_counted(
     tmp_path: Path, smtp_server: SMTPServer, attach: Attach
 ) -> None:
-    """Three identical errors send one email; the next after the window reports two held back."""
+    """Three identical errors send one email; with the next after the window, two are reported."""
     clock = FakeClock()
     settings = mail_settings(tmp_path, smtp_server.port)
-    handler, logger = attach(settings, throttle=EmailThrottle(settings.state_dir, 300, clock=clock))
+    outbox = Outbox(store_url("", settings.state_dir), 300, clock=clock)
+    handler, logger = attach(settings, outbox=outbox)
     for _ in range(3):
         log_failure(logger)
     assert handler.wait_until_idle()
+    assert len(smtp_server.wait_for(1)) == 1
     clock.now += 301
     log_failure(logger)
     first, second = smtp_server.wait_for(2)
-    assert "Held back:" in first.message.get_content()
-    assert "2 repeats of this error since the last email" in second.message.get_content()
+    # Repeats already counted when the first email went out are reported in it.
+    assert held_back(first) + held_back(second) == 2
     assert len(smtp_server.wait_for(3, timeout=0.5)) == 2
+
+
+def held_back(received: Received) -> int:
+    """The "Held back: N repeats" count of a received error email."""
+    match = re.search(r"^Held back:\s+(\d+) repeat", received.message.get_content(), re.MULTILINE)
+    assert match, received.message.get_content()
+    return int(match.group(1))
 
 
 def test_emit_never_waits_and_a_full_queue_drops(tmp_path: Path, attach: Attach) -> None:
@@ -223,12 +232,14 @@ def test_close_gives_up_after_its_time_limit(tmp_path: Path, attach: Attach) -> 
     assert len(incomplete) == 1 and incomplete[0]["pending"] >= 1
 
 
-def test_no_thread_until_the_first_error(tmp_path: Path, attach: Attach) -> None:
-    """Building the handler starts nothing: a gunicorn master that never errs owns no thread."""
-    handler, logger = attach(mail_settings(tmp_path, 25), deliver=lambda _message: None)
-    assert handler._sender is None
-    logger.error("now")
-    assert handler._sender is not None and handler._sender.thread.is_alive()
+def test_built_handler_starts_its_sender_at_once(tmp_path: Path) -> None:
+    """The configured handler's thread runs before any error, to send what others left behind."""
+    handler = build_email_handler(mail_settings(tmp_path, 25))
+    assert isinstance(handler, ErrorEmailHandler)
+    try:
+        assert handler._sender is not None and handler._sender.thread.is_alive()
+    finally:
+        handler.close()
 
 
 def _emit_in_child(handler: ErrorEmailHandler, logger_name: str) -> None:
@@ -341,5 +352,5 @@ def test_unusable_throttle_state_falls_back_to_memory(
         assert handler.wait_until_idle()
     assert len(smtp_server.wait_for(1)) == 1
     assert len(smtp_server.wait_for(2, timeout=0.5)) == 1
-    [warning] = [entry for entry in logs if entry["event"] == "error_email_throttle_failed"]
+    [warning] = [entry for entry in logs if entry["event"] == "error_email_outbox_failed"]
     assert "not-a-folder" in warning["reason"]
