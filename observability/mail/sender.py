@@ -7,6 +7,7 @@ wakes up on its own: to retry after a backoff, and to send what a dead process l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -55,6 +56,12 @@ class BackgroundSender:
 
     def stop(self, timeout: float) -> bool:
         """Let the queued emails go out, waiting at most `timeout` seconds; True if all did."""
+        if self.queue.unfinished_tasks == 0:
+            # Nothing of this process's own: a delivery in progress (a retry, another
+            # process's email) is not worth delaying the exit for; the outbox keeps it.
+            with contextlib.suppress(queue.Full):
+                self.queue.put_nowait(_STOP)
+            return True
         deadline = time.monotonic() + timeout
         try:
             self.queue.put(_STOP, timeout=timeout)
