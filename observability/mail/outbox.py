@@ -119,8 +119,6 @@ def store_url(database_url: str, state_dir: Path) -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    path = Path(url.removeprefix("sqlite:///"))
-    path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 10.0})
 
     # SQLAlchemy's documented recipe for pysqlite: let SQLAlchemy emit BEGIN, and make it
@@ -163,6 +161,10 @@ class Outbox:
         self._clock = clock  # wall clock: it must mean the same in every process and host
         self._engine: Engine | None = None
         self._pid = 0
+        self._tables_ready = False
+        # The engine now, in the thread that builds us: it imports the database driver, which
+        # must not happen for the first time in the sender thread while the app imports it too.
+        self._engine_now()
 
     @property
     def shared_by_hosts(self) -> bool:
@@ -180,23 +182,27 @@ class Outbox:
         if self._engine is None or self._pid != os.getpid():
             if self._engine is not None:
                 self._engine.dispose(close=False)
-            engine = (_sqlite_engine(self.url) if self.url.startswith("sqlite")
-                      else _server_engine(self.url))
-            self._create_tables(engine)
-            self._engine, self._pid = engine, os.getpid()
+            self._engine = (_sqlite_engine(self.url) if self.url.startswith("sqlite")
+                            else _server_engine(self.url))
+            self._pid, self._tables_ready = os.getpid(), False
         return self._engine
 
-    @staticmethod
-    def _create_tables(engine: Engine) -> None:
-        try:
-            metadata.create_all(engine, checkfirst=True)
-        except DBAPIError:
-            # Two processes creating the tables at once: one wins, the other's check now passes.
-            metadata.create_all(engine, checkfirst=True)
+    def _ready_engine(self) -> Engine:
+        engine = self._engine_now()
+        if not self._tables_ready:
+            if not self.shared_by_hosts:
+                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                metadata.create_all(engine, checkfirst=True)
+            except DBAPIError:
+                # Two processes creating the tables at once: one wins, the other's check passes.
+                metadata.create_all(engine, checkfirst=True)
+            self._tables_ready = True
+        return engine
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        with self._engine_now().begin() as connection:
+        with self._ready_engine().begin() as connection:
             yield connection
 
     def dispose(self) -> None:
