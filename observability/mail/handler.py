@@ -161,16 +161,28 @@ class ErrorEmailHandler(logging.Handler):
 
     # --- the sender thread -------------------------------------------------------------------
 
-    def _process(self, event: dict[str, Any]) -> None:
-        """Write one event to the outbox (or count it as held back); delivery comes in `_tick`."""
-        try:
-            fingerprint_text = str(event.get("fingerprint") or fingerprint(event))
-            with self._dropped_lock:
-                also_held = self._dropped_by_fingerprint.pop(fingerprint_text, 0)
-            if not self._record(fingerprint_text, event, also_held):
-                self._send_without_outbox(event, fingerprint_text, also_held)
-        except Exception as error:  # a bug here must not kill the thread or leak a secret
-            self._warn_failed(self._reason(error), event)
+    def _process(self, events: list[dict[str, Any]]) -> None:
+        """Write queued events to the outbox (or count them as held back); delivery comes in
+        `_tick`. Repeats within one batch are one write: the first, plus a count."""
+        groups: dict[str, tuple[dict[str, Any], int]] = {}
+        singles: list[tuple[str, dict[str, Any]]] = []
+        for event in events:
+            key = str(event.get("fingerprint") or fingerprint(event))
+            if self.settings.error_email_throttle_seconds <= 0:
+                singles.append((key, event))  # no throttle: every event is its own email
+            elif key in groups:
+                groups[key] = (groups[key][0], groups[key][1] + 1)
+            else:
+                groups[key] = (event, 0)
+        work = [(key, event, repeats) for key, (event, repeats) in groups.items()]
+        for key, event, repeats in work + [(key, event, 0) for key, event in singles]:
+            try:
+                with self._dropped_lock:
+                    also_held = repeats + self._dropped_by_fingerprint.pop(key, 0)
+                if not self._record(key, event, also_held):
+                    self._send_without_outbox(event, key, also_held)
+            except Exception as error:  # a bug here must not kill the thread or leak a secret
+                self._warn_failed(self._reason(error), event)
 
     def _record(self, fingerprint_text: str, event: dict[str, Any], also_held: int) -> bool:
         """Write to the first outbox that works; False when none does."""

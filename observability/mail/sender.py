@@ -1,8 +1,9 @@
 """A bounded queue drained by one daemon thread: the sender half of the error-email sink.
 
-The thread hands each queued event to `process` (which writes it to the outbox) and, whenever the
-queue is empty, calls `tick` (which delivers what is due and says how long to sleep). So it also
-wakes up on its own: to retry after a backoff, and to send what a dead process left behind.
+The thread hands the queued events, in batches, to `process` (which writes them to the outbox)
+and, whenever the queue is empty, calls `tick` (which delivers what is due and says how long to
+sleep). So it also wakes up on its own: to retry after a backoff, and to send what a dead process
+left behind.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 _STOP: dict[str, Any] = {}  # the sentinel that tells the thread to finish
 THREAD_NAME = "error-email-sender"
+MAX_BATCH = 256  # events taken off the queue together
 
 
 class BackgroundSender:
@@ -24,7 +26,7 @@ class BackgroundSender:
 
     def __init__(
         self,
-        process: Callable[[dict[str, Any]], None],
+        process: Callable[[list[dict[str, Any]]], None],
         maxsize: int,
         *,
         tick: Callable[[], float] = lambda: 60.0,
@@ -36,23 +38,38 @@ class BackgroundSender:
         )
         self.thread.start()
 
-    def _run(self, process: Callable[[dict[str, Any]], None], tick: Callable[[], float]) -> None:
+    def _next_batch(self, wait: float) -> list[dict[str, Any]]:
+        """The next event, waiting at most `wait` seconds, and whatever else is queued already."""
+        batch = [self.queue.get(timeout=max(wait, 0.05))]
+        while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
+            try:
+                batch.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(
+        self, process: Callable[[list[dict[str, Any]]], None], tick: Callable[[], float]
+    ) -> None:
         wait = tick()  # at start: whatever an earlier process left in the outbox
         while True:
             try:
-                event = self.queue.get(timeout=max(wait, 0.05))
+                batch = self._next_batch(wait)
             except queue.Empty:
                 wait = tick()
                 continue
+            stopping = batch[-1] is _STOP
             try:
-                if event is _STOP:
-                    tick()  # the last chance to deliver what is due
-                    return
-                process(event)
-                if self.queue.empty():  # a burst is written first, then delivered
+                events = [event for event in batch if event is not _STOP]
+                if events:
+                    process(events)  # a storm's burst is written at once, then delivered
+                if stopping or self.queue.empty():
                     wait = tick()
             finally:
-                self.queue.task_done()
+                for _event in batch:
+                    self.queue.task_done()
+            if stopping:
+                return
 
     def stop(self, timeout: float) -> bool:
         """Let the queued emails go out, waiting at most `timeout` seconds; True if all did."""
