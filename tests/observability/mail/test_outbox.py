@@ -6,6 +6,8 @@ Every test runs on a real SQLite file and on the throwaway PostgreSQL server.
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -206,4 +208,38 @@ def test_two_processes_queue_one_email_per_fingerprint(store: str) -> None:
             held[claim.fingerprint] = claim.held_back
         assert held == {f"storm-{n}": 5 for n in range(20)}
     finally:
+        outbox.dispose()
+
+
+def _record_in_child(outbox: Outbox) -> None:
+    """In a forked child: one record through the inherited outbox object, then exit."""
+    outbox.record("child", EVENT)
+    outbox.dispose()
+
+
+def test_forks_during_busy_transactions_leave_children_working(tmp_path: Path) -> None:
+    """Children forked while the parent's thread writes can write too (no inherited lock)."""
+    outbox = Outbox(store_url("", tmp_path), WINDOW)
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            outbox.record("parent", EVENT)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    context = multiprocessing.get_context("fork")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+            children = [context.Process(target=_record_in_child, args=(outbox,))
+                        for _ in range(8)]
+            for child in children:
+                child.start()
+        for child in children:
+            child.join(timeout=8)  # a child waiting on a phantom lock would still be busy
+            assert child.exitcode == 0
+    finally:
+        stop.set()
+        writer.join()
         outbox.dispose()
