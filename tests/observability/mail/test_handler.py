@@ -479,3 +479,28 @@ def test_mail_machinery_records_are_never_queued(
     handler.handle(logging.LogRecord(name, logging.ERROR, __file__, 1, "error_email_abandoned",
                                      None, None))
     assert handler._sender is None
+
+
+def test_unreachable_database_outbox_falls_back_to_the_state_folder(
+    tmp_path: Path, smtp_server: SMTPServer, closed_port: int
+) -> None:
+    """With PostgreSQL down, the email is kept in this host's state file and still delivered."""
+    settings = mail_settings(
+        tmp_path, smtp_server.port,
+        database_url=f"postgresql+psycopg://app:pw@127.0.0.1:{closed_port}/microblog",
+    )
+    with capture_logs() as logs:
+        handler = build_email_handler(settings)
+        assert isinstance(handler, ErrorEmailHandler)
+        try:
+            handler.handle(logging.LogRecord("app", logging.ERROR, __file__, 1, "db_down", None,
+                                             None))
+            [received] = smtp_server.wait_for(1)
+            assert handler.wait_until_idle()
+        finally:
+            handler.close()
+    assert received.message["Subject"] == "[Microblog] db_down"
+    assert [outbox.shared_by_hosts for outbox in handler.outboxes] == [True, False]
+    failed = [entry for entry in logs if entry["event"] == "error_email_outbox_failed"]
+    assert failed and "pw" not in repr(failed)
+    assert (tmp_path / "state" / "error_email_outbox.sqlite3").is_file()

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from observability.mail.outbox import Outbox, RetryPolicy, store_url
+from observability.settings import ObservabilitySettings
 
 WINDOW = 300
 EVENT = {"event": "unhandled_exception", "request_id": "REQ-1", "level": "error"}
@@ -243,3 +244,12 @@ def test_forks_during_busy_transactions_leave_children_working(tmp_path: Path) -
         stop.set()
         writer.join()
         outbox.dispose()
+
+
+def test_settings_carry_the_resolved_database_url(tmp_path: Path) -> None:
+    """The outbox follows the app's resolved SQLAlchemy URL, so it finds the server the app uses."""
+    config = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://app@db/microblog",
+              "DATABASE_URL": "postgres://app@db/microblog"}
+    settings = ObservabilitySettings.from_mapping(config, state_dir=tmp_path)
+    assert store_url(settings.database_url, settings.state_dir) == config[
+        "SQLALCHEMY_DATABASE_URI"]
