@@ -12,8 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from observability.mail.handler import default_outboxes
-from observability.mail.outbox import Outbox
+from observability.mail.outbox import Outbox, default_outboxes
 from observability.mail.smtp import DEFAULT_DEADLINE, MailDeliveryError, build_message, send_message
 from observability.settings import ObservabilitySettings
 

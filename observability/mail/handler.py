@@ -31,7 +31,7 @@ import structlog
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from observability.fingerprint import fingerprint
-from observability.mail.outbox import Claim, Outbox, store_url
+from observability.mail.outbox import Claim, Outbox, default_outboxes
 from observability.mail.render import one_line, render_error_email, scrub
 from observability.mail.sender import BackgroundSender
 from observability.mail.smtp import (
@@ -294,17 +294,6 @@ class ErrorEmailHandler(logging.Handler):
             _log.warning("error_email_flush_incomplete", pending=sender.queue.unfinished_tasks,
                          timeout_seconds=self.flush_timeout)
         super().close()
-
-
-def default_outboxes(settings: ObservabilitySettings, deadline: float) -> list[Outbox]:
-    """The shared outbox, and this host's file as a fallback when the shared one is a server."""
-    window = settings.error_email_throttle_seconds
-    lease = deadline * 2 + 10  # an attempt still running is never taken over
-    primary = Outbox(store_url(settings.database_url, settings.state_dir), window,
-                     lease_seconds=lease)
-    if not primary.shared_by_hosts:
-        return [primary]
-    return [primary, Outbox(store_url("", settings.state_dir), window, lease_seconds=lease)]
 
 
 def build_email_handler(settings: ObservabilitySettings) -> logging.Handler | None:

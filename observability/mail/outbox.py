@@ -1,9 +1,10 @@
 """The durable outbox: error emails wait in shared state until an SMTP server accepted them.
 
 One store serves both set-ups through SQLAlchemy Core (never the app's models): a SQLite file
-in `STATE_DIR` for one host, or the app's own PostgreSQL database for several hosts. The same
-tables hold the throttle, so "repeats within the window after a *delivered* email" and "repeats
-while an email waits" are decided in the transaction that queues an occurrence:
+in `STATE_DIR` for one host, or the app's own PostgreSQL database for several hosts
+(outbox_store.py). The same tables hold the throttle, so "repeats within the window after a
+*delivered* email" and "repeats while an email waits" are decided in the transaction that
+queues an occurrence:
 
 - no pending email for the fingerprint and the window since the last delivery is over: a new
   outbox row (the email to send);
@@ -17,64 +18,27 @@ retry bound abandons it.
 from __future__ import annotations
 
 import os
-import threading
 import time
 import uuid
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    case,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
+from observability.mail.outbox_store import (
+    ForkGuard,
+    create_tables,
+    make_engine,
+    outbox_table,
+    store_url,
+    throttle_table,
+)
 from observability.mail.throttle import window_over
-
-OUTBOX_FILE_NAME = "error_email_outbox.sqlite3"
-
-metadata = MetaData()
-# Names prefixed `error_email_` so they never clash with the app's tables in a shared database.
-outbox_table = Table(
-    "error_email_outbox", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("fingerprint", String(200), nullable=False, index=True),
-    Column("event", Text, nullable=False),  # the redacted log event, as JSON
-    Column("created", Float, nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt", Float, nullable=False),
-    Column("last_error", Text),
-    Column("lease_owner", String(32)),
-    Column("lease_until", Float),
-)
-throttle_table = Table(
-    "error_email_throttle", metadata,
-    Column("fingerprint", String(200), primary_key=True),
-    Column("last_delivered", Float),
-    Column("held_back", Integer, nullable=False, default=0),
-)
+from observability.settings import ObservabilitySettings
 
 
 @dataclass(frozen=True)
@@ -115,55 +79,6 @@ class PendingEmail:
     last_error: str | None
 
 
-def store_url(database_url: str, state_dir: Path) -> str:
-    """The app's database when it is a server (shared by hosts), else a file in `state_dir`."""
-    if database_url and not database_url.startswith("sqlite"):
-        return database_url
-    return f"sqlite:///{Path(state_dir) / OUTBOX_FILE_NAME}"
-
-
-def _take(guard: weakref.ref[threading.Lock]) -> None:
-    lock = guard()
-    if lock is not None:
-        lock.acquire()
-
-
-def _give(guard: weakref.ref[threading.Lock]) -> None:
-    lock = guard()
-    if lock is not None:
-        lock.release()
-
-
-def _sqlite_engine(url: str) -> Engine:
-    # No pool: a connection per transaction, closed after it. An SQLite connection must never
-    # be open across a fork (gunicorn's master forks its workers), and errors are rare.
-    engine = create_engine(url, connect_args={"timeout": 10.0}, poolclass=NullPool)
-
-    # SQLAlchemy's documented recipe for pysqlite: let SQLAlchemy emit BEGIN, and make it
-    # BEGIN IMMEDIATE, so each transaction holds the write lock from its first statement and
-    # two processes can never both decide "send".
-    @event.listens_for(engine, "connect")
-    def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        # Write-ahead logging: a commit appends to the log without an fsync (NORMAL), so a
-        # storm's writes from every worker stay quick; a crashed process loses nothing.
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def _server_engine(url: str) -> Engine:
-    # One connection per process is plenty (errors are rare); a dead server fails fast.
-    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
-    return create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True,
-                         connect_args=connect_args)
-
-
 class Outbox:
     """Queued error emails and the per-fingerprint throttle, in one shared store."""
 
@@ -184,13 +99,7 @@ class Outbox:
         self._engine: Engine | None = None
         self._pid = 0
         self._tables_ready = False
-        # No fork while a transaction is open: a child would inherit SQLite's record of a lock
-        # held by a connection it does not have, and wait on it forever (gunicorn's master forks
-        # its workers while its own sender may be at work).
-        self._fork_guard = threading.Lock()
-        guard = weakref.ref(self._fork_guard)
-        os.register_at_fork(before=partial(_take, guard), after_in_parent=partial(_give, guard),
-                            after_in_child=partial(_give, guard))
+        self._fork_guard = ForkGuard()  # no fork while one of our transactions is open
         # The engine now, in the thread that builds us: it imports the database driver, which
         # must not happen for the first time in the sender thread while the app imports it too.
         self._engine_now()
@@ -211,21 +120,14 @@ class Outbox:
         if self._engine is None or self._pid != os.getpid():
             if self._engine is not None:
                 self._engine.dispose(close=False)
-            self._engine = (_sqlite_engine(self.url) if self.url.startswith("sqlite")
-                            else _server_engine(self.url))
+            self._engine = make_engine(self.url)
             self._pid, self._tables_ready = os.getpid(), False
         return self._engine
 
     def _ready_engine(self) -> Engine:
         engine = self._engine_now()
         if not self._tables_ready:
-            if not self.shared_by_hosts:
-                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            try:
-                metadata.create_all(engine, checkfirst=True)
-            except DBAPIError:
-                # Two processes creating the tables at once: one wins, the other's check passes.
-                metadata.create_all(engine, checkfirst=True)
+            create_tables(engine)
             self._tables_ready = True
         return engine
 
@@ -359,6 +261,17 @@ class Outbox:
                              created=row.created, attempts=row.attempts,
                              next_attempt=row.next_attempt, last_error=row.last_error)
                 for row in rows]
+
+
+def default_outboxes(settings: ObservabilitySettings, deadline: float) -> list[Outbox]:
+    """The shared outbox, and this host's file as a fallback when the shared one is a server."""
+    window = settings.error_email_throttle_seconds
+    lease = deadline * 2 + 10  # an attempt still running is never taken over
+    primary = Outbox(store_url(settings.database_url, settings.state_dir), window,
+                     lease_seconds=lease)
+    if not primary.shared_by_hosts:
+        return [primary]
+    return [primary, Outbox(store_url("", settings.state_dir), window, lease_seconds=lease)]
 
 
 def _hint(event_json: str) -> str:
