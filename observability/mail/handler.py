@@ -49,6 +49,7 @@ OWN_LOGGERS = "observability.mail"  # events of the mail machinery are never ema
 WARNING_INTERVAL_SECONDS = 60.0
 POLL_SECONDS = 30.0  # how often an idle sender looks for due retries and orphaned emails
 MAX_ATTEMPTS_PER_TICK = 50  # keeps the queue moving while a backlog drains
+IDLE_STOP_SECONDS = 0.5  # how long close() waits for a sender with nothing of its own
 _STORE_ERRORS = (SQLAlchemyError, OSError)
 
 
@@ -190,7 +191,7 @@ class ErrorEmailHandler(logging.Handler):
             try:
                 outbox.record(fingerprint_text, event, also_held=also_held)
             except _STORE_ERRORS as error:
-                self._warn("error_email_outbox_failed", f"outbox:{outbox.url}",
+                self._warn("error_email_outbox_failed", f"outbox:{outbox.shared_by_hosts}",
                            reason=self._reason(error))
                 continue
             return True
@@ -219,7 +220,7 @@ class ErrorEmailHandler(logging.Handler):
                     self._attempt(outbox, claim)
                 due = outbox.seconds_until_due()
             except _STORE_ERRORS as error:
-                self._warn("error_email_outbox_failed", f"outbox:{outbox.url}",
+                self._warn("error_email_outbox_failed", f"outbox:{outbox.shared_by_hosts}",
                            reason=self._reason(error))
                 continue
             except Exception as error:  # never let the thread die
@@ -289,10 +290,17 @@ class ErrorEmailHandler(logging.Handler):
         with self._sender_lock:
             sender, self._sender, self._closed = self._sender, None, True
         atexit.unregister(self.close)
-        if sender is not None and sender.pid == os.getpid() and not sender.stop(self.flush_timeout):
-            # Nothing is lost: what was written to the outbox waits there for the next process.
-            _log.warning("error_email_flush_incomplete", pending=sender.queue.unfinished_tasks,
-                         timeout_seconds=self.flush_timeout)
+        if sender is not None and sender.pid == os.getpid():
+            own = sender.queue.unfinished_tasks
+            # Without events of its own, a delivery in progress (a retry, another process's
+            # email) is not worth delaying the exit for: the outbox keeps it.
+            if sender.stop(self.flush_timeout if own else IDLE_STOP_SECONDS):
+                for outbox in self.outboxes:
+                    outbox.dispose()
+            elif own:
+                # Nothing is lost: what reached the outbox waits there for the next process.
+                _log.warning("error_email_flush_incomplete", pending=sender.queue.unfinished_tasks,
+                             timeout_seconds=self.flush_timeout)
         super().close()
 
 

@@ -8,7 +8,6 @@ left behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
@@ -52,6 +51,7 @@ class BackgroundSender:
         self, process: Callable[[list[dict[str, Any]]], None], tick: Callable[[], float]
     ) -> None:
         wait = tick()  # at start: whatever an earlier process left in the outbox
+        written = False  # events written since the last delivery round
         while True:
             try:
                 batch = self._next_batch(wait)
@@ -63,8 +63,9 @@ class BackgroundSender:
                 events = [event for event in batch if event is not _STOP]
                 if events:
                     process(events)  # a storm's burst is written at once, then delivered
-                if stopping or self.queue.empty():
-                    wait = tick()
+                    written = True
+                if (stopping and written) or (not stopping and self.queue.empty()):
+                    wait, written = tick(), False
             finally:
                 for _event in batch:
                     self.queue.task_done()
@@ -72,13 +73,8 @@ class BackgroundSender:
                 return
 
     def stop(self, timeout: float) -> bool:
-        """Let the queued emails go out, waiting at most `timeout` seconds; True if all did."""
-        if self.queue.unfinished_tasks == 0:
-            # Nothing of this process's own: a delivery in progress (a retry, another
-            # process's email) is not worth delaying the exit for; the outbox keeps it.
-            with contextlib.suppress(queue.Full):
-                self.queue.put_nowait(_STOP)
-            return True
+        """Let the queued emails go out and the thread end, waiting at most `timeout` seconds;
+        True if it ended."""
         deadline = time.monotonic() + timeout
         try:
             self.queue.put(_STOP, timeout=timeout)
