@@ -39,8 +39,10 @@ system-deps:
 	@missing=""; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v rg >/dev/null || missing="$$missing ripgrep"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v mkfs.ext4 >/dev/null || missing="$$missing e2fsprogs"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
@@ -56,10 +58,13 @@ test: install-dev system-deps lint
 	@echo "== the app tests again, on a throwaway PostgreSQL server =="
 	$(BIN)/pytest tests/app -m "not slow" --postgres
 
-# The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
+# The load generator is Debian's wrk, the log search's yardstick Debian's ripgrep; the figures
+# and their targets are in docs/benchmarks.md.
 bench: install-dev
 	@command -v wrk >/dev/null || (echo "installing Debian package: wrk" && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@command -v rg >/dev/null || (echo "installing Debian package: ripgrep" && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null)
 	$(BIN)/python -m benchmarks
 
 clean:

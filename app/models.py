@@ -49,7 +49,7 @@ followers = sa.Table(
 )
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """A person with an account; usernames are unique regardless of letter case."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -103,10 +103,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         self.last_seen = now
         return True
 
-    def record(self) -> User:
-        """This ORM object itself (a `SignedInUser` loads it; both answer `record()`)."""
-        return self
-
     def follow(self, user: User) -> None:
         """Start following `user` (a no-op when already following)."""
         if not self.is_following(user):
@@ -131,16 +127,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         query = sa.select(sa.func.count()).select_from(self.following.select().subquery())
         return int(db.session.scalar(query) or 0)
 
-    def following_posts(self) -> sa.Select[tuple[Post]]:
-        """The feed: this user's posts and those of everyone they follow, newest first."""
-        return sa.select(Post).where(in_feed_of(self.id)).order_by(*newest_first())
-
 
 # "Alice" and "alice" are one name, and the database enforces it, so a race cannot sneak one in.
 sa.Index("ix_user_username_lower", sa.func.lower(User.username), unique=True)
 
 
-class Post(db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class Post(db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """One short message (at most 280 characters) by one user."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from observability.fingerprint import fingerprint
 from observability.mail.outbox import Claim, Outbox, default_outboxes
+from observability.mail.previous_requests import previous_requests_for
 from observability.mail.render import one_line, render_error_email, scrub
 from observability.mail.sender import BackgroundSender
 from observability.mail.smtp import (
@@ -267,6 +268,9 @@ class ErrorEmailHandler(logging.Handler):
             external_url=settings.external_url,
             log_dir=settings.log_dir,
             secrets=settings.secret_values,
+            # issue 14: the user's previous requests, read from the logs here (render is pure)
+            previous_requests=previous_requests_for(event, settings.log_dir),
+            with_previous_requests=bool(event.get("request_id")),
         )
         headers = {"X-Microblog-Fingerprint": one_line(fingerprint_text)}
         if event.get("request_id"):

@@ -72,9 +72,9 @@ def test_errors_page_lists_groups_newest_first_with_request_links(admin: FlaskCl
     page = response.get_data(as_text=True)
     rows = re.findall(r"<tr data-fingerprint=.*?</tr>", page, re.DOTALL)
     assert len(rows) == 2
-    assert "RuntimeError" in rows[0] and "app/main/profiles.py:30 in user" in rows[0]
+    assert "RuntimeError" in rows[0] and "app.main.profiles:user" in rows[0]
     newest = rows[1]
-    assert "ZeroDivisionError" in newest and "app/main/routes.py:42 in explore" in newest
+    assert "ZeroDivisionError" in newest and "app.main.routes:explore" in newest
     assert '<td class="text-end">2</td>' in newest
     assert "2024-05-01T10:02:00.000Z" in newest and "2024-05-01T10:08:00.000Z" in newest
     links = re.findall(r'href="(/admin/requests/[^"]+)"', newest)

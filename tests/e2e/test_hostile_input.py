@@ -34,7 +34,8 @@ KNOWN_FIELDS = {
     "timestamp", "level", "event", "logger", "request_id", "user_id", "trace_id", "span_id",
     "exception", "fingerprint", "pid", "version", "method", "path", "status", "duration_ms",
     "remote_addr", "username", "old_username", "new_user_id", "during", "race", "post_id",
-    "length", "followed_username", "followed_user_id", "error_type",
+    "length", "followed_username", "followed_user_id", "error_type", "service", "host",
+    "endpoint", "db_queries", "db_ms", "slow", "breadcrumbs",  # issue 14: the request's story
 }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import structlog
 from werkzeug.security import generate_password_hash
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.slow
 DOC = Path(__file__).resolve().parents[2] / "docs" / "logging.md"
 RECIPE_BLOCK = re.compile(r"```sh\n# recipe: (?P<name>[\w-]+)\n(?P<body>.*?)```", re.DOTALL)
 RECIPES = {"story-uncompressed", "setup", "story", "errors-last-hour", "slowest", "5xx-by-path",
-           "user", "timeline"}
+           "user", "timeline", "db-time", "breadcrumbs"}
 
 # The values the doc's examples use; the generated log is made to contain them.
 STORY_ID = "7K3MQ-9XA2B-TR5WN"
@@ -78,6 +79,8 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
 
     def crash(kind: str) -> str:
         structlog.get_logger("app.reports").info("report_started", kind=kind)
+        db.session.execute(sa.select(sa.func.count(User.id)).where(User.username != kind))
+        structlog.get_logger("app.reports").debug("report_counted", kind=kind)  # a breadcrumb
         raise RuntimeError(f"{kind} report failed")
 
     def slow(ms: int) -> str:
@@ -286,3 +289,29 @@ def test_timeline_across_rotations(recipes: dict[str, str], archived_log: Genera
     ]
     stamps = [row.split("\t")[0] for row in timeline]
     assert stamps == sorted(stamps), "oldest first across rotated and compressed files"
+
+
+def test_requests_by_database_time(recipes: dict[str, str], archived_log: GeneratedLog) -> None:
+    """The ten requests with the most database time, heaviest first, with their query counts."""
+    heaviest = _json_lines(run(recipes, "db-time", archived_log))
+    finished = [e for e in archived_log.events_oldest_first() if e["event"] == "request_finished"]
+    assert heaviest == [
+        {k: e[k] for k in ("db_ms", "db_queries", "duration_ms", "method", "path", "request_id")}
+        for e in sorted(finished, key=lambda e: -e["db_ms"])[:10]
+    ]
+    assert len(heaviest) == 10 and any(row["db_queries"] > 0 for row in heaviest)
+
+
+def test_the_breadcrumbs_of_one_error(recipes: dict[str, str], archived_log: GeneratedLog
+                                      ) -> None:
+    """The story's trail: its statements (placeholders only) and its unwritten debug event."""
+    lines = run(recipes, "breadcrumbs", archived_log)
+    [error] = [e for e in archived_log.events_oldest_first()
+               if e.get("request_id") == STORY_ID and e["event"] == "unhandled_exception"]
+    rows = [line.split("\t") for line in lines]
+    assert [(float(r[0]), r[1], r[3]) for r in rows] == [
+        (c["offset_ms"], c["category"], c["message"]) for c in error["breadcrumbs"]]
+    assert [r[2] for r in rows if r[1] == "log"] == ["debug"]
+    assert rows[-1][3] == "report_counted kind=report"
+    assert any(r[1] == "sql" and "count(" in r[3] and "?" in r[3] for r in rows)
+    assert all(float(r[2]) >= 0 for r in rows if r[1] == "sql")
