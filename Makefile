@@ -7,8 +7,9 @@ PORT   ?= 5000
 WORKERS ?= 4
 
 # Debian packages the test suite drives for real: jq (the cookbook), chromium (browser tests),
-# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test). Installed only when missing.
-TEST_DEBS := jq chromium postgresql wrk
+# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test), redis-server (login limits
+# shared by gunicorn workers). Installed only when missing.
+TEST_DEBS := jq chromium postgresql wrk redis-server
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
 
@@ -41,6 +42,7 @@ system-deps:
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v rg >/dev/null || missing="$$missing ripgrep"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v mkfs.ext4 >/dev/null || missing="$$missing e2fsprogs"; \
 	if [ -n "$$missing" ]; then \

@@ -25,12 +25,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
+    from app.proxy import init_app as trust_proxy_headers
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(_migrations_dir()))
     extensions.login.init_app(app)
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
+    extensions.limiter.init_app(app)
     templating.init_app(app)
 
     app.register_blueprint(errors_bp)
@@ -38,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     cli.init_app(app)
+    trust_proxy_headers(app)
     return app
 
 

@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model: pyth
     last_seen: so.Mapped[datetime | None] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
+    # The admin role: granted by an operator (`flask --app wsgi admin grant`), never claimed.
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author")
     following: so.WriteOnlyMapped[User] = so.relationship(

@@ -24,15 +24,9 @@ ALICE = 2  # make_user's second user, after the admin
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """One admin address."""
-    return {**app_config, "ADMINS": ["admin@example.com"]}
-
-
-@pytest.fixture
 def admin(app_config: dict[str, Any], make_user: MakeUser, auth: AuthActions) -> FlaskClient:
     """Logged in as the admin; alice (id 2) has a failed request, a slow one and earlier ones."""
-    make_user("admin", email="admin@example.com")
+    make_user("admin", email="admin@example.com", is_admin=True)
     assert make_user("alice").id == ALICE
     failed = crash(at(20), "FAIL1", "/index", ALICE, profile_failure())
     failed.update(breadcrumbs=CRUMBS, db_queries=2, db_ms=1.75, host="web-3")

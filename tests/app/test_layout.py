@@ -43,7 +43,7 @@ def test_signed_in_pages_use_the_layout(client: FlaskClient, alice: User, make_u
     page = response.get_data(as_text=True)
     _assert_layout(page)
     assert 'href="/user/alice"' in page
-    assert 'href="/logout"' in page
+    assert '<form method="post" action="/logout">' in page
 
 
 def test_no_asset_comes_from_a_cdn(client: FlaskClient) -> None:

@@ -22,8 +22,9 @@ SPAN = "00f067aa0ba902b7"
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """The test configuration without TESTING's exception propagation: the real 500 path runs."""
-    return {**app_config, "PROPAGATE_EXCEPTIONS": False}
+    """The test configuration without TESTING's exception propagation: the real 500 path runs;
+    at DEBUG, so the healthy probes' request_finished lines (debug) are written too."""
+    return {**app_config, "PROPAGATE_EXCEPTIONS": False, "LOG_LEVEL": "DEBUG"}
 
 
 @pytest.fixture
@@ -83,10 +84,13 @@ def test_static_files_carry_the_id_and_log_at_debug(
     assert event["level"] == "debug" and event["status"] == 200
 
 
-def test_static_files_are_not_logged_at_info(app: Flask, log_file: Path) -> None:
+def test_static_files_are_not_logged_at_info(app_config: dict[str, Any]) -> None:
     """At the default LOG_LEVEL a page's CSS and JS add no request_finished lines."""
-    with app.test_client().get("/static/css/microblog.css") as response:
-        request_id = response.headers["X-Request-ID"]
+    # This module's apps log at DEBUG (see app_config): back to the shipped INFO here.
+    with built_app({**app_config, "LOG_LEVEL": "INFO"}) as app:
+        with app.test_client().get("/static/css/microblog.css") as response:
+            request_id = response.headers["X-Request-ID"]
+        log_file = _log_of(app)
     assert FRESH_ID.fullmatch(request_id)
     assert not [e for e in events_named(log_file, "request_finished")
                 if e["request_id"] == request_id]

@@ -20,19 +20,20 @@ ADMIN = "a-rather-long-admin-name-that-goes-on-and-on"
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[GunicornServer]:
-    """The app with the story routes (three queries, then a crash); ADMIN may use /admin."""
-    server = start_gunicorn(tmp_path / "server", app="story_wsgi:app", pythonpath=[APPS],
-                            env={"ADMINS": f"{ADMIN}@example.com"})
+    """The app with the story routes (three queries, then a crash)."""
+    server = start_gunicorn(tmp_path / "server", app="story_wsgi:app", pythonpath=[APPS])
     yield server
     server.stop()
 
 
 def test_the_timeline_fits_a_phone_and_unfolds(
-    new_context: Callable[..., BrowserContext], save_screenshot: Callable[[Page, str], Path]
+    live_server: GunicornServer, new_context: Callable[..., BrowserContext],
+    save_screenshot: Callable[[Page, str], Path],
 ) -> None:
     """At 375px nothing scrolls sideways; the traceback opens on a tap; the trail links back."""
     phone = new_context(**PHONE).new_page()
     sign_up(phone, ADMIN)
+    live_server.flask("admin", "grant", ADMIN)
     phone.goto("/explore")
     phone.goto("/_e2e/story/crash")
     request_id = phone.locator("#request-id").inner_text().strip()

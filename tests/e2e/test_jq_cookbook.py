@@ -23,6 +23,7 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from observability.logging_setup import remove_installed_handlers
+from tests.apps import create_schema
 
 pytestmark = pytest.mark.slow
 
@@ -89,26 +90,28 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
 
     app.add_url_rule("/crash/<kind>", "crash", crash)
     app.add_url_rule("/slow/<int:ms>", "slow", slow)
+    # Filler lines that rotate the log (a healthy /healthz logs at debug, below LOG_LEVEL).
+    app.add_url_rule("/ping", "ping", lambda: "pong")
     with app.app_context():
-        db.create_all()
+        create_schema()
         # A cheap hash of the same kind the app writes: the app's scrypt would slow the story.
         db.session.add(User(id=USER_ID, username="susan", email="susan@example.com",
                             password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")))
         db.session.commit()
     client = app.test_client()
     for _ in range(15):
-        client.get("/healthz")
+        client.get("/ping")
     client.post("/login", data={"username": "susan", "password": PASSWORD})
     client.post("/index", data={"post": "hello, log"})
     client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
     for ms in SLOW_MS:
         client.get(f"/slow/{ms}", headers={"X-Request-ID": f"slow-{ms}"})
-    client.get("/logout")
+    client.post("/logout")
     client.get("/crash/report", headers={"X-Request-ID": "boom-2"})
     client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
     client.post("/login", data={"username": "susan", "password": "wrong password"})
     for _ in range(15):
-        client.get("/healthz")
+        client.get("/ping")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -273,7 +276,7 @@ def test_a_users_activity(recipes: dict[str, str], archived_log: GeneratedLog) -
     ]
     assert [(row[3], row[4]) for row in activity if row[2] == "request_finished"] == [
         ("POST", "/login"), ("POST", "/index"), ("GET", "/crash/report"),
-        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("GET", "/logout"),
+        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("POST", "/logout"),
     ]
     assert [row[2] for row in activity if row[2] != "request_finished"][:2] == [
         "user_logged_in", "post_created"

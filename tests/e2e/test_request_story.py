@@ -38,7 +38,7 @@ def _start(tmp_path: Path, smtp: SMTPServer, start: Callable[..., GunicornServer
     config = tmp_path / "microblog.yaml"
     config.write_text(f"STATE_DIR: {tmp_path / 'state'}\n")  # this test's own email throttle
     return start(workers=2, app="story_wsgi:app", pythonpath=[APPS], env={
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "ADMINS": EMAIL,
+        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "ADMINS": EMAIL,  # mail only
         "EXTERNAL_URL": EXTERNAL_URL, "SLOW_REQUEST_MS": str(SLOW_MS),
         "MICROBLOG_CONFIG": str(config),
     })
@@ -78,6 +78,7 @@ def story(tmp_path: Path, smtp_server: SMTPServer,
     """Susan signs up, browses two pages, hits the crash, then the slow page."""
     server = _start(tmp_path, smtp_server, gunicorn_server)
     session = _signed_in(server)
+    server.flask("admin", "grant", "susan")  # an operator makes susan an admin
     earlier = [session.get(path).headers["X-Request-ID"] for path in ("/explore", "/index")]
     crashed = session.get("/_e2e/story/crash")
     assert crashed.status == 500
@@ -128,7 +129,7 @@ def test_a_failure_tells_its_story_in_log_email_cli_and_page(
     assert f"db_queries={finished['db_queries']}" in story_part
     assert all(request_id in trail for request_id in earlier)
 
-    # The admin page (susan's address is in ADMINS).
+    # The admin page (susan holds the admin role).
     page = story["session"].get(f"/admin/requests/{crash_id}")
     assert page.status == 200
     crumbs = page.text.split('id="breadcrumbs"')[1].split("</ol>")[0]
