@@ -66,6 +66,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Leave the error-email outbox's tables (created by observability/mail/outbox.py, not by
+    these migrations) out of autogenerate, so it never proposes dropping them."""
+    return not (type_ == "table" and name.startswith("error_email_"))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +100,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_name,
             **conf_args
         )
 

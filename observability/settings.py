@@ -14,6 +14,7 @@ class ObservabilitySettings:
 
     log_dir: Path
     state_dir: Path  # shared by every worker on the host (the instance folder)
+    database_url: str = ""  # a server here (not SQLite) also holds the error-email outbox
     log_level: str = "INFO"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backup_count: int = 10
@@ -68,6 +69,7 @@ class ObservabilitySettings:
             log_dir=Path(str(config.get("LOG_DIR") or "logs")),
             # STATE_DIR (config file only) moves host-shared state, e.g. for isolated tests.
             state_dir=Path(str(config["STATE_DIR"])) if config.get("STATE_DIR") else state_dir,
+            database_url=str(config.get("SQLALCHEMY_DATABASE_URI") or ""),
             log_level=str(config.get("LOG_LEVEL") or "INFO").upper(),
             log_max_bytes=int(config.get("LOG_MAX_BYTES") or 10 * 1024 * 1024),
             log_backup_count=int(config.get("LOG_BACKUP_COUNT", 10)),

@@ -8,11 +8,13 @@ Fixtures:
 - `tls_ca`: a trustme certificate authority made the process's trust store (`SSL_CERT_FILE`),
   and `tls_ca.server_context`, a server context with a certificate for 127.0.0.1 it signed.
 - `closed_port`: a loopback port with nothing listening (a dead mail server).
+- `trickling_server`: a real TCP server that sends one greeting line a second, forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import socket
 import ssl
@@ -110,8 +112,10 @@ def start(
     server_context: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
     credentials: tuple[str, str] | None = None,
+    port: int | None = None,
 ) -> SMTPServer:
-    """Start a server: STARTTLS offered when `server_context` is given (or implicit TLS)."""
+    """Start a server: STARTTLS offered when `server_context` is given (or implicit TLS);
+    on `port` when given (a server coming back where a dead one was), else a free one."""
     recorder = _Recorder(delay)
     options: dict[str, Any] = {}
     if server_context is not None and implicit_tls:
@@ -121,13 +125,13 @@ def start(
     if credentials is not None:
         options.update(authenticator=_authenticator(*credentials), auth_require_tls=False)
     for _attempt in range(5):  # the probed port can be taken before we bind it
-        port = free_port()
-        controller = Controller(recorder, hostname=HOST, port=port, ready_timeout=10, **options)
+        chosen = port or free_port()
+        controller = Controller(recorder, hostname=HOST, port=chosen, ready_timeout=10, **options)
         try:
             controller.start()
         except OSError:
             continue
-        server = SMTPServer(port=port, controller=controller)
+        server = SMTPServer(port=chosen, controller=controller)
         recorder.server = server
         return server
     raise RuntimeError("no free loopback port for the SMTP server")
@@ -185,3 +189,51 @@ def tls_ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrustedCA:
 def closed_port() -> int:
     """A loopback port with no server: connecting to it is refused at once."""
     return free_port()
+
+
+@dataclass
+class TricklingServer:
+    """A real TCP server that answers every connection with one line every `interval` seconds,
+    forever: each read succeeds in time, so only a total deadline ends the conversation."""
+
+    port: int
+    interval: float
+    connections: list[socket.socket] = field(default_factory=list)
+    stopped: threading.Event = field(default_factory=threading.Event)
+    listener: socket.socket = field(default_factory=socket.socket)
+
+    def serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                connection, _address = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while not self.stopped.wait(self.interval):
+                connection.sendall(b"220-still thinking\r\n")
+
+    def close(self) -> None:
+        """Close every socket; call after `stopped` is set and the accept loop has ended."""
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[TricklingServer]:
+    """A mail server that trickles its greeting, one continuation line per second."""
+    listener = socket.socket()
+    listener.bind((HOST, 0))
+    listener.listen()
+    server = TricklingServer(port=int(listener.getsockname()[1]), interval=1.0, listener=listener)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    yield server
+    server.stopped.set()
+    thread.join(5)
+    server.close()

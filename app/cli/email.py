@@ -1,4 +1,5 @@
-"""`flask send-test-email`: check the mail settings by sending one message, synchronously."""
+"""`flask send-test-email`: check the mail settings by sending one message, synchronously, and
+show the error-email outbox (what waits, how often it was tried, when it is tried next)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
-from observability.mail.smtp import MailDeliveryError, build_message, send_message
+from observability.mail.outbox import Outbox, default_outboxes
+from observability.mail.smtp import DEFAULT_DEADLINE, MailDeliveryError, build_message, send_message
 from observability.settings import ObservabilitySettings
 
 
@@ -46,13 +49,44 @@ def _body(settings: ObservabilitySettings) -> str:
     ])
 
 
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
+
+
+def _outbox_lines(outbox: Outbox) -> list[str]:
+    """The outbox in words: where it is, and each waiting email with its retries."""
+    try:
+        where, pending = outbox.describe(), outbox.pending()
+    except (SQLAlchemyError, OSError) as error:
+        return [f"Outbox: cannot be read ({type(error).__name__})."]
+    if not pending:
+        return [f"Outbox ({where}): empty, every error email was delivered."]
+    lines = [f"Outbox ({where}): {len(pending)} error email(s) waiting:"]
+    for email in pending:
+        lines.append(f"  {email.subject_hint or email.fingerprint}: queued {_utc(email.created)}, "
+                     f"{email.attempts} attempt(s), next attempt {_utc(email.next_attempt)}")
+        if email.last_error:
+            lines.append(f"    last error: {email.last_error}")
+    return lines
+
+
+def _show_outbox(settings: ObservabilitySettings) -> None:
+    for outbox in default_outboxes(settings, DEFAULT_DEADLINE):
+        try:
+            click.echo("\n".join(_outbox_lines(outbox)))
+        finally:
+            outbox.dispose()
+
+
 @click.command("send-test-email")
 @click.argument("recipients", nargs=-1)
-@click.option("--timeout", type=float, default=10.0, show_default=True,
-              help="Seconds to wait for each step of the SMTP conversation.")
+@click.option("--timeout", type=float, default=DEFAULT_DEADLINE, show_default=True,
+              help="Seconds the whole SMTP conversation may take.")
 @with_appcontext
 def send_test_email(recipients: tuple[str, ...], timeout: float) -> None:
-    """Send a test message to ADMINS (or RECIPIENTS) and report whether it was delivered."""
+    """Send a test message to ADMINS (or RECIPIENTS), report whether it was delivered, and show
+    the error emails waiting in the outbox."""
     settings = _settings()
     if not settings.mail_server:
         raise click.ClickException(
@@ -67,7 +101,9 @@ def send_test_email(recipients: tuple[str, ...], timeout: float) -> None:
     click.echo(f"Sending a test message to {', '.join(to)} via {_transport(settings)} ...")
     message = build_message(settings, "[Microblog] Test message", _body(settings), recipients=to)
     try:
-        send_message(settings, message, timeout=timeout)
+        send_message(settings, message, deadline=timeout)
     except MailDeliveryError as error:
+        _show_outbox(settings)
         raise click.ClickException(f"Not delivered: {error.reason}") from None
     click.echo("Delivered.")
+    _show_outbox(settings)

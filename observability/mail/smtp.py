@@ -1,4 +1,5 @@
-"""SMTP delivery: plain, STARTTLS or implicit TLS, with certificate checks, login and timeouts.
+"""SMTP delivery: plain, STARTTLS or implicit TLS, with certificate checks, login, timeouts and
+a total deadline per attempt.
 
 Failures come out as one exception type whose reason is safe to log: no password in it.
 """
@@ -6,17 +7,21 @@ Failures come out as one exception type whose reason is safe to log: no password
 from __future__ import annotations
 
 import base64
+import contextlib
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from observability.settings import ObservabilitySettings
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 10.0  # one SMTP step
+DEFAULT_DEADLINE = 30.0  # a whole delivery attempt, whatever the server does
 # RFC 5322's hard line limit instead of the 78-column folding: Python folds some subjects of
 # 79-100 characters right after "Subject:", which readers then show with a leading space.
 _POLICY = policy.SMTP.clone(max_line_length=998)
@@ -65,46 +70,108 @@ def _safe_reason(error: BaseException, settings: ObservabilitySettings) -> str:
     return reason[:MAX_REASON_LENGTH]
 
 
-def _connect(settings: ObservabilitySettings, timeout: float) -> smtplib.SMTP:
-    if settings.mail_use_tls and settings.mail_use_ssl:
-        raise MailDeliveryError("MAIL_USE_TLS and MAIL_USE_SSL are both set: choose one")
+class _ServerContext(ssl.SSLContext):
+    """A client TLS context that always checks the certificate against one server name.
+
+    smtplib takes the name to check from its constructor's `host`, which we leave empty so that
+    the connection (greeting included) starts under the deadline; this context supplies it.
+    """
+
+    server_name = ""
+
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:
+        """Wrap as ssl.SSLContext does, naming our server whatever the caller passed."""
+        kwargs["server_hostname"] = self.server_name
+        return super().wrap_socket(sock, *args, **kwargs)
+
+
+def _tls_context(server_name: str) -> ssl.SSLContext:
+    # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them); CERT_REQUIRED and
+    # host name checks are PROTOCOL_TLS_CLIENT's defaults.
+    context = _ServerContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs()
+    context.server_name = server_name
+    return context
+
+
+def _unconnected(settings: ObservabilitySettings, timeout: float) -> smtplib.SMTP:
+    """A client not yet connected, so the deadline can watch it from the very first byte."""
     # gethostname, not smtplib's default getfqdn: no DNS lookup before every HELO.
     local_name = socket.gethostname()
-    # The system's trusted CAs (SSL_CERT_FILE / SSL_CERT_DIR override them) and hostname checks.
-    context = ssl.create_default_context()
     if settings.mail_use_ssl:
-        return smtplib.SMTP_SSL(settings.mail_server, settings.mail_port,
-                                local_hostname=local_name, timeout=timeout, context=context)
-    connection = smtplib.SMTP(settings.mail_server, settings.mail_port,
-                              local_hostname=local_name, timeout=timeout)
-    try:
-        if settings.mail_use_tls:
-            connection.starttls(context=context)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+        return smtplib.SMTP_SSL(local_hostname=local_name, timeout=timeout,
+                                context=_tls_context(settings.mail_server))
+    return smtplib.SMTP(local_hostname=local_name, timeout=timeout)
+
+
+class _Deadline:
+    """Cuts the connection once the whole conversation has lasted `seconds`.
+
+    smtplib's timeout applies to each socket operation, so a server that sends a line every few
+    seconds never trips it. A timer shutting the socket down ends any read or write in progress
+    (smtplib offers no total deadline of its own; `SMTP.sock` is its connected socket).
+    """
+
+    def __init__(self, connection: smtplib.SMTP, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.expired = True
+        sock = getattr(self._connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
 
 
 def send_message(
-    settings: ObservabilitySettings, message: EmailMessage, *, timeout: float = DEFAULT_TIMEOUT
+    settings: ObservabilitySettings,
+    message: EmailMessage,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> None:
-    """Deliver `message` through the configured server, or raise MailDeliveryError."""
+    """Deliver `message` through the configured server within `deadline` seconds in all, or raise
+    MailDeliveryError (`timeout` bounds each single step)."""
     recipients = [address.strip() for address in str(message["To"] or "").split(",")
                   if address.strip()]
     if not settings.mail_server:
         raise MailDeliveryError("MAIL_SERVER is not set")
     if not recipients:
         raise MailDeliveryError("no recipients (ADMINS is empty)")
-    try:
-        with _connect(settings, timeout) as connection:
+    if settings.mail_use_tls and settings.mail_use_ssl:
+        raise MailDeliveryError("MAIL_USE_TLS and MAIL_USE_SSL are both set: choose one")
+    connection = _unconnected(settings, min(timeout, deadline))
+    with _Deadline(connection, deadline) as watchdog:
+        try:
+            connection.connect(settings.mail_server, settings.mail_port)
+            if settings.mail_use_tls:
+                connection.starttls(context=_tls_context(settings.mail_server))
             if settings.mail_username:
                 connection.login(settings.mail_username, settings.mail_password)
             refused = connection.send_message(message, from_addr=settings.sender,
                                               to_addrs=recipients)
-    except MailDeliveryError:
-        raise
-    except (smtplib.SMTPException, OSError) as error:  # OSError: refused, timeouts, TLS
-        raise MailDeliveryError(_safe_reason(error, settings)) from None
+        except (smtplib.SMTPException, OSError) as error:  # OSError: refused, timeouts, TLS
+            connection.close()
+            if watchdog.expired:
+                raise MailDeliveryError(
+                    f"DeadlineExceeded: no delivery within {deadline:g} s "
+                    f"(the server was still answering; last: {_safe_reason(error, settings)})"
+                ) from None
+            raise MailDeliveryError(_safe_reason(error, settings)) from None
+        # Accepted: a QUIT that fails or hangs until the deadline changes nothing.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.quit()
+        connection.close()
     if refused:
         raise MailDeliveryError(f"some recipients were refused: {', '.join(sorted(refused))}")

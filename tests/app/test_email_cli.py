@@ -12,6 +12,7 @@ from flask.testing import FlaskCliRunner
 
 from app import create_app
 from app.config import PROJECT_ROOT
+from observability.mail.outbox import Outbox, store_url
 from tests.smtp_server import SMTPServer
 
 
@@ -92,3 +93,30 @@ def test_real_command_line(tmp_path: Path, smtp_server: SMTPServer) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Delivered." in result.stdout
     assert [item.rcpt_tos for item in smtp_server.messages()] == [["ops@example.org"]]
+
+
+def test_shows_the_outbox_with_retries(
+    app_config: dict[str, Any], smtp_server: SMTPServer, tmp_path: Path
+) -> None:
+    """Error emails still waiting are listed with their attempts, next attempt and last error."""
+    state = tmp_path / "state"
+    outbox = Outbox(store_url("", state), 300, clock=lambda: 4_000_000_000.0)  # due in 2096
+    outbox.record("abc", {"event": "unhandled_exception", "request_id": "REQ-WAITING"})
+    claim = outbox.claim()
+    assert claim is not None
+    outbox.failed(claim, "ConnectionRefusedError: [Errno 111] Connection refused")
+    outbox.dispose()
+    runner = mail_cli(app_config, smtp_server.port, STATE_DIR=str(state))
+    result = runner.invoke(args=["send-test-email"])
+    assert result.exit_code == 0, result.output
+    assert f"Outbox ({state / 'error_email_outbox.sqlite3'}): 1 error email(s) waiting" in (
+        result.output)
+    assert "unhandled_exception REQ-WAITING: queued 2096-10-02T07:06:40Z, 1 attempt(s), " \
+           "next attempt 2096-10-02T07:07:10Z" in result.output
+    assert "last error: ConnectionRefusedError: [Errno 111] Connection refused" in result.output
+
+
+def test_shows_an_empty_outbox(app_config: dict[str, Any], smtp_server: SMTPServer) -> None:
+    """With nothing waiting, the command says every error email was delivered."""
+    result = mail_cli(app_config, smtp_server.port).invoke(args=["send-test-email"])
+    assert "empty, every error email was delivered." in result.output

@@ -22,9 +22,9 @@ from structlog.testing import capture_logs
 
 from observability.logging_setup import json_formatter, processor_chain
 from observability.mail.handler import ErrorEmailHandler, build_email_handler
-from observability.mail.throttle import EmailThrottle
+from observability.mail.outbox import Outbox, RetryPolicy, store_url
 from observability.settings import ObservabilitySettings
-from tests.smtp_server import SMTPServer
+from tests.smtp_server import Received, SMTPServer, TricklingServer
 
 SECRET_KEY = "sk-do-not-mail-me-1234"
 
@@ -110,19 +110,28 @@ def test_warnings_are_not_emailed(
 def test_repeats_are_held_back_and_counted(
     tmp_path: Path, smtp_server: SMTPServer, attach: Attach
 ) -> None:
-    """Three identical errors send one email; the next after the window reports two held back."""
+    """Three identical errors send one email; with the next after the window, two are reported."""
     clock = FakeClock()
     settings = mail_settings(tmp_path, smtp_server.port)
-    handler, logger = attach(settings, throttle=EmailThrottle(settings.state_dir, 300, clock=clock))
+    outbox = Outbox(store_url("", settings.state_dir), 300, clock=clock)
+    handler, logger = attach(settings, outbox=outbox)
     for _ in range(3):
         log_failure(logger)
     assert handler.wait_until_idle()
+    assert len(smtp_server.wait_for(1)) == 1
     clock.now += 301
     log_failure(logger)
     first, second = smtp_server.wait_for(2)
-    assert "Held back:" in first.message.get_content()
-    assert "2 repeats of this error since the last email" in second.message.get_content()
+    # Repeats already counted when the first email went out are reported in it.
+    assert held_back(first) + held_back(second) == 2
     assert len(smtp_server.wait_for(3, timeout=0.5)) == 2
+
+
+def held_back(received: Received) -> int:
+    """The "Held back: N repeats" count of a received error email."""
+    match = re.search(r"^Held back:\s+(\d+) repeat", received.message.get_content(), re.MULTILINE)
+    assert match, received.message.get_content()
+    return int(match.group(1))
 
 
 def test_emit_never_waits_and_a_full_queue_drops(tmp_path: Path, attach: Attach) -> None:
@@ -221,12 +230,14 @@ def test_close_gives_up_after_its_time_limit(tmp_path: Path, attach: Attach) -> 
     assert len(incomplete) == 1 and incomplete[0]["pending"] >= 1
 
 
-def test_no_thread_until_the_first_error(tmp_path: Path, attach: Attach) -> None:
-    """Building the handler starts nothing: a gunicorn master that never errs owns no thread."""
-    handler, logger = attach(mail_settings(tmp_path, 25), deliver=lambda _message: None)
-    assert handler._sender is None
-    logger.error("now")
-    assert handler._sender is not None and handler._sender.thread.is_alive()
+def test_built_handler_starts_its_sender_at_once(tmp_path: Path) -> None:
+    """The configured handler's thread runs before any error, to send what others left behind."""
+    handler = build_email_handler(mail_settings(tmp_path, 25))
+    assert isinstance(handler, ErrorEmailHandler)
+    try:
+        assert handler._sender is not None and handler._sender.thread.is_alive()
+    finally:
+        handler.close()
 
 
 def _emit_in_child(handler: ErrorEmailHandler, logger_name: str) -> None:
@@ -339,5 +350,155 @@ def test_unusable_throttle_state_falls_back_to_memory(
         assert handler.wait_until_idle()
     assert len(smtp_server.wait_for(1)) == 1
     assert len(smtp_server.wait_for(2, timeout=0.5)) == 1
-    [warning] = [entry for entry in logs if entry["event"] == "error_email_throttle_failed"]
+    [warning] = [entry for entry in logs if entry["event"] == "error_email_outbox_failed"]
     assert "not-a-folder" in warning["reason"]
+
+
+def quick_outbox(settings: ObservabilitySettings, **options: Any) -> Outbox:
+    """The state folder's outbox, retrying within a fraction of a second."""
+    retry = options.pop("retry", RetryPolicy(first_delay=0.2, max_delay=0.5))
+    return Outbox(store_url("", settings.state_dir), settings.error_email_throttle_seconds,
+                  retry=retry, **options)
+
+
+def test_smtp_down_then_back_delivers_with_the_held_back_count(
+    tmp_path: Path, closed_port: int, start_smtp_server: Callable[..., SMTPServer],
+    attach: Attach,
+) -> None:
+    """Errors during an outage are kept and retried; one email arrives once SMTP is back."""
+    settings = mail_settings(tmp_path, closed_port)
+    handler, logger = attach(settings, outbox=quick_outbox(settings), poll_seconds=0.2)
+    with capture_logs() as logs:
+        for _ in range(4):
+            log_failure(logger)
+        assert handler.wait_until_idle()
+        assert _eventually(lambda: any(entry["event"] == "error_email_failed" for entry in logs))
+    [failed] = [entry for entry in logs if entry["event"] == "error_email_failed"]
+    assert "ConnectionRefusedError" in failed["reason"] and failed["attempt"] == 1
+    [pending] = handler.outboxes[0].pending()
+    assert pending.attempts >= 1
+
+    server = start_smtp_server(port=closed_port)  # the mail server comes back
+    [received] = server.wait_for(1, timeout=15)
+    assert held_back(received) == 3
+    assert "ZeroDivisionError: boom" in received.message.get_content()
+    assert _eventually(lambda: handler.outboxes[0].pending() == [])  # removed once accepted
+    assert len(server.wait_for(2, timeout=1)) == 1
+
+
+def test_a_trickling_server_fails_the_attempt_at_the_deadline(
+    tmp_path: Path, trickling_server: TricklingServer, attach: Attach
+) -> None:
+    """Each attempt ends at the deadline with `error_email_failed` saying so; the email stays."""
+    settings = mail_settings(tmp_path, trickling_server.port)
+    outbox = quick_outbox(settings, retry=RetryPolicy(first_delay=60))
+    handler, logger = attach(settings, outbox=outbox, deadline=2.0)
+    with capture_logs() as logs:
+        logger.error("slow_server")
+        assert _eventually(lambda: any(e["event"] == "error_email_failed" for e in logs), 10)
+    assert handler.wait_until_idle()
+    [failed] = [entry for entry in logs if entry["event"] == "error_email_failed"]
+    assert failed["reason"].startswith("DeadlineExceeded: no delivery within 2 s")
+    [pending] = outbox.pending()
+    assert pending.attempts == 1 and pending.last_error == failed["reason"]
+
+
+def test_an_email_is_abandoned_after_the_retry_bound(
+    tmp_path: Path, closed_port: int, attach: Attach
+) -> None:
+    """Past the retry bound the email is given up with `error_email_abandoned`, never emailed."""
+    settings = mail_settings(tmp_path, closed_port)
+    outbox = quick_outbox(settings, retry=RetryPolicy(first_delay=0.1, max_delay=0.1,
+                                                      give_up_after=0.5))
+    _handler, logger = attach(settings, outbox=outbox, poll_seconds=0.1)
+    with capture_logs() as logs, bound_contextvars(request_id="REQ-LOST"):
+        logger.error("never_delivered")
+        assert _eventually(lambda: any(e["event"] == "error_email_abandoned" for e in logs))
+    [abandoned] = [entry for entry in logs if entry["event"] == "error_email_abandoned"]
+    assert abandoned["log_level"] == "error" and abandoned["request_id"] == "REQ-LOST"
+    assert abandoned["attempts"] >= 2 and "ConnectionRefusedError" in abandoned["reason"]
+    assert outbox.pending() == []
+
+
+_KILLED_SCRIPT = """
+import logging, sys, time
+from pathlib import Path
+from observability.mail.handler import ErrorEmailHandler
+from observability.mail.outbox import Outbox, RetryPolicy, store_url
+from observability.settings import ObservabilitySettings
+
+state = Path(sys.argv[2])
+settings = ObservabilitySettings(log_dir=state, state_dir=state, mail_server="127.0.0.1",
+                                 mail_port=int(sys.argv[1]), admins=("ops@example.org",),
+                                 error_email_throttle_seconds=0)
+outbox = Outbox(store_url("", state), 0, lease_seconds=1)
+handler = ErrorEmailHandler(settings, outbox=outbox)
+logger = logging.getLogger("killed_test")
+logger.addHandler(handler)
+for number in range(3):
+    logger.error("queued_before_kill_%d", number)
+while len(outbox.pending()) < 3:
+    time.sleep(0.05)
+print("queued", flush=True)
+time.sleep(600)
+"""
+
+
+def test_emails_of_a_killed_process_are_sent_by_the_next(
+    tmp_path: Path, smtp_server: SMTPServer, trickling_server: TricklingServer
+) -> None:
+    """A process killed (SIGKILL) mid-delivery with emails queued loses none: the next sends."""
+    state = tmp_path / "state"
+    with subprocess.Popen([sys.executable, "-c", _KILLED_SCRIPT, str(trickling_server.port),
+                           str(state)], stdout=subprocess.PIPE, text=True,
+                          cwd=Path(__file__).resolve().parents[3]) as doomed:
+        assert doomed.stdout is not None and doomed.stdout.readline().strip() == "queued"
+        doomed.kill()  # its sender is stuck in a conversation with the trickling server
+    assert doomed.returncode == -9
+    settings = mail_settings(tmp_path, smtp_server.port, state_dir=state,
+                             error_email_throttle_seconds=0)
+    handler = build_email_handler(settings)  # a new process's handler: it drains at start
+    assert isinstance(handler, ErrorEmailHandler)
+    try:
+        received = smtp_server.wait_for(3, timeout=20)
+        assert _eventually(lambda: handler.outboxes[0].pending() == [])
+    finally:
+        handler.close()
+    subjects = sorted(str(item.message["Subject"]) for item in received)
+    assert subjects == [f"[Microblog] queued_before_kill_{n}" for n in range(3)]
+
+
+@pytest.mark.parametrize("name", ["observability.mail.outbox", "observability.mail.smtp"])
+def test_mail_machinery_records_are_never_queued(
+    tmp_path: Path, attach: Attach, name: str
+) -> None:
+    """Errors logged by the mail modules themselves (an abandoned email) never become emails."""
+    handler, _logger = attach(mail_settings(tmp_path, 25), deliver=lambda _message: None)
+    handler.handle(logging.LogRecord(name, logging.ERROR, __file__, 1, "error_email_abandoned",
+                                     None, None))
+    assert handler._sender is None
+
+
+def test_unreachable_database_outbox_falls_back_to_the_state_folder(
+    tmp_path: Path, smtp_server: SMTPServer, closed_port: int
+) -> None:
+    """With PostgreSQL down, the email is kept in this host's state file and still delivered."""
+    settings = mail_settings(
+        tmp_path, smtp_server.port,
+        database_url=f"postgresql+psycopg://app:pw@127.0.0.1:{closed_port}/microblog",
+    )
+    with capture_logs() as logs:
+        handler = build_email_handler(settings)
+        assert isinstance(handler, ErrorEmailHandler)
+        try:
+            handler.handle(logging.LogRecord("app", logging.ERROR, __file__, 1, "db_down", None,
+                                             None))
+            [received] = smtp_server.wait_for(1)
+            assert handler.wait_until_idle()
+        finally:
+            handler.close()
+    assert received.message["Subject"] == "[Microblog] db_down"
+    assert [outbox.shared_by_hosts for outbox in handler.outboxes] == [True, False]
+    failed = [entry for entry in logs if entry["event"] == "error_email_outbox_failed"]
+    assert failed and "pw" not in repr(failed)
+    assert (tmp_path / "state" / "error_email_outbox.sqlite3").is_file()

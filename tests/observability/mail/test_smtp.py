@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import trustme
 
 from observability.mail.smtp import MailDeliveryError, build_message, send_message
 from observability.settings import ObservabilitySettings
-from tests.smtp_server import SMTPServer, TrustedCA
+from tests.smtp_server import SMTPServer, TricklingServer, TrustedCA
 
 ADMINS = ("ops@example.org", "dev@example.org")
 
@@ -144,3 +145,16 @@ def test_long_subjects_arrive_intact(
     send_message(settings, build_message(settings, subject, "x"))
     [received] = smtp_server.wait_for(1)
     assert received.message["Subject"] == subject
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(
+    tmp_path: Path, trickling_server: TricklingServer
+) -> None:
+    """A server answering a line a second (each read in time) still fails at the total deadline."""
+    settings = mail_settings(tmp_path, trickling_server.port)
+    started = time.monotonic()
+    with pytest.raises(MailDeliveryError) as failure:
+        send_message(settings, build_message(settings, "Hi", "x"), timeout=10, deadline=2.5)
+    elapsed = time.monotonic() - started
+    assert 2.5 <= elapsed < 5, elapsed
+    assert failure.value.reason.startswith("DeadlineExceeded: no delivery within 2.5 s")

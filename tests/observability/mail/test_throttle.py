@@ -1,21 +1,14 @@
-"""Error-email deduplication: one email per fingerprint per window, shared across processes."""
+"""The in-process throttle: one pass per key per window (the outbox fallback, the sink's warnings).
+
+The shared, durable throttle of error emails is tested with the outbox (test_outbox.py)."""
 
 from __future__ import annotations
 
-import multiprocessing
-import time
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from observability.mail.throttle import (
-    MAX_REMEMBERED_KEYS,
-    EmailThrottle,
-    MemoryThrottle,
-    Verdict,
-)
+from observability.mail.throttle import MAX_REMEMBERED_KEYS, MemoryThrottle, Verdict
 
 
 class FakeClock:
@@ -28,11 +21,9 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "memory"])
-def throttle_and_clock(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Any, FakeClock]:
+@pytest.fixture
+def throttle_and_clock() -> tuple[Any, FakeClock]:
     clock = FakeClock()
-    if request.param == "sqlite":
-        return EmailThrottle(tmp_path / "state", 300, clock=clock), clock
     return MemoryThrottle(300, clock=clock), clock
 
 
@@ -83,48 +74,6 @@ def test_clock_stepping_back(throttle_and_clock: tuple[Any, FakeClock]) -> None:
     assert throttle.admit("abc").send is False
     clock.now -= 1000
     assert throttle.admit("abc") == Verdict(send=True, held_back=1)
-
-
-def test_zero_window_sends_every_time(tmp_path: Path) -> None:
-    """ERROR_EMAIL_THROTTLE_SECONDS=0 turns deduplication off."""
-    throttle = EmailThrottle(tmp_path, 0)
-    assert [throttle.admit("abc").send for _ in range(3)] == [True, True, True]
-
-
-def test_state_survives_a_new_throttle_object(tmp_path: Path) -> None:
-    """The state lives in the file: a restarted worker still holds repeats back."""
-    clock = FakeClock()
-    EmailThrottle(tmp_path, 300, clock=clock).admit("abc")
-    assert EmailThrottle(tmp_path, 300, clock=clock).admit("abc") == Verdict(False, 1)
-    assert (tmp_path / "error_email_throttle.sqlite3").is_file()
-
-
-def _admit_many(state_dir: str, barrier: Any, results: Any) -> None:
-    """In a child process: with the others, admit 25 fingerprints twice each, in step."""
-    throttle = EmailThrottle(Path(state_dir), 300)
-    barrier.wait()
-    results.put([(f"storm-{n}", throttle.admit(f"storm-{n}").send)
-                 for n in range(25) for _ in range(2)])
-
-
-def test_two_processes_send_one_email_between_them(tmp_path: Path) -> None:
-    """Two processes racing on the same fingerprints: one email each, every repeat counted."""
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_admit_many, args=(str(tmp_path), barrier, results))
-               for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    decisions = [decision for _ in workers for decision in results.get(timeout=60)]
-    for worker in workers:
-        worker.join(timeout=60)
-        assert worker.exitcode == 0
-    sends = Counter(name for name, send in decisions if send)
-    assert sends == {f"storm-{n}": 1 for n in range(25)}
-    clock = FakeClock()
-    clock.now = time.time() + 301  # past the window
-    later = EmailThrottle(tmp_path, 300, clock=clock)
-    assert {later.admit(f"storm-{n}") for n in range(25)} == {Verdict(True, 3)}
 
 
 def test_memory_throttle_counts_what_it_held_back_per_key() -> None:
