@@ -25,6 +25,9 @@ _LARGEST_OFFSET = 2**63 - 1
 # The author's entity, named so that each row reads `row.author`.
 _AUTHOR = so.aliased(User, name="author")
 
+# A list's query: body, timestamp, author id and the author.
+PageQuery = sa.Select[str, datetime, int, User]
+
 
 class ListedPost(Protocol):
     """What a list shows of a post: a row of the page's query."""
@@ -82,32 +85,44 @@ class PostPage:
 
 def home_posts(user_id: int, page: int, per_page: int) -> PostPage:
     """The home feed: the user's own posts and those of everyone they follow."""
-    return _fetch(in_feed_of(user_id), page, per_page)
+    return _fetch(_HOME, page, per_page, user_id=user_id)
 
 
 def all_posts(page: int, per_page: int) -> PostPage:
     """Explore: everyone's posts."""
-    return _fetch(sa.true(), page, per_page)
+    return _fetch(_ALL, page, per_page)
 
 
 def author_posts(user_id: int, page: int, per_page: int) -> PostPage:
     """A profile: one user's posts."""
-    return _fetch(Post.user_id == user_id, page, per_page)
+    return _fetch(_BY_AUTHOR, page, per_page, user_id=user_id)
 
 
-def _fetch(criterion: sa.ColumnElement[bool], page: int, per_page: int) -> PostPage:
-    """The posts matching `criterion` on `page`, plus one to tell whether an older page exists."""
-    offset = (page - 1) * per_page
-    if offset > _LARGEST_OFFSET:
-        return PostPage(items=[], page=page, has_next=False)
-    query = (
+def _page_query(criterion: sa.ColumnElement[bool]) -> PageQuery:
+    """One list's query, built once: the user, the page size and offset are bound parameters,
+    so each request reuses the statement and its cache key (SQLAlchemy's compiled cache)."""
+    return (
         # The author comes with the post (no N+1); one `User` per distinct author.
         sa.select(Post.body, Post.timestamp, Post.user_id.label("author_id"), _AUTHOR)
         .join(_AUTHOR, Post.author)
         .where(criterion)
         .order_by(*newest_first())
-        .limit(per_page + 1)
-        .offset(offset)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
     )
-    posts: list[ListedPost] = list(db.session.execute(query))
+
+
+_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
+_HOME = _page_query(in_feed_of(_USER_ID))
+_ALL = _page_query(sa.true())
+_BY_AUTHOR = _page_query(Post.user_id == _USER_ID)
+
+
+def _fetch(query: PageQuery, page: int, per_page: int, **params: int) -> PostPage:
+    """The posts of `query` on `page`, plus one to tell whether an older page exists."""
+    offset = (page - 1) * per_page
+    if offset > _LARGEST_OFFSET:
+        return PostPage(items=[], page=page, has_next=False)
+    rows = db.session.execute(query, {"limit": per_page + 1, "offset": offset, **params})
+    posts: list[ListedPost] = list(rows)
     return PostPage(items=posts[:per_page], page=page, has_next=len(posts) > per_page)
