@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import cli, csrf_tokens, extensions, models, reads, sessions, signed_in  # noqa: F401
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.avatars import bp as avatars_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(avatars_bp)
     cli.init_app(app)
     return app
 

@@ -17,8 +17,9 @@ from flask import g
 from flask_login import UserMixin
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.avatars.urls import avatar_url
 from app.extensions import db, login
-from app.models import User, avatar_url, follows, visit_is_due
+from app.models import User, follows, visit_is_due
 from app.reads import read
 
 # The columns, in SignedInUser's field order; the statement is built once per process.
@@ -51,8 +52,8 @@ class SignedInUser(UserMixin):
         return db.session.get_one(User, self.id)
 
     def avatar(self, size: int) -> str:
-        """The Gravatar URL for this user's email, as `User.avatar`."""
-        return avatar_url(self.email, size)
+        """This user's avatar URL, as `User.avatar`."""
+        return avatar_url(self.username, self.email, size)
 
     def is_following(self, user: User) -> bool:
         """Whether this user follows `user`, as `User.is_following`."""

@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 
+from app.avatars.urls import avatar_url
 from app.main import bp
 from app.main.filters import both_utc
 from app.main.post_html import author_head, join_articles, post_article, post_list_html
-from app.models import Post, User, avatar_url, in_feed_of, newest_first
+from app.models import Post, User, in_feed_of, newest_first
 from app.reads import read
 
 AVATAR_SIZE = 48
@@ -134,6 +135,6 @@ def _fetch(query: _RowQuery, params: dict[str, int], page: int,
         head = heads.get(username)
         if head is None:
             head = heads[username] = author_head(url_for("main.user", username=username),
-                                                 avatar_url(email, AVATAR_SIZE), username)
+                                                 avatar_url(username, email, AVATAR_SIZE), username)
         items.append(post_article(head, *both_utc(timestamp), body))
     return PostPage(items=items, page=page, has_next=len(rows) > per_page)
