@@ -7,8 +7,9 @@ PORT   ?= 5000
 WORKERS ?= 4
 
 # Debian packages the test suite drives for real: jq (the cookbook), chromium (browser tests),
-# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test). Installed only when missing.
-TEST_DEBS := jq chromium postgresql wrk
+# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test), lnav (docs/lnav's format).
+# Installed only when missing.
+TEST_DEBS := jq chromium postgresql wrk lnav
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
 
@@ -40,6 +41,7 @@ system-deps:
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v lnav >/dev/null || missing="$$missing lnav"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
