@@ -12,6 +12,7 @@ WORKERS ?= 4
 TEST_DEBS := jq chromium postgresql wrk lnav
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
+.PHONY: mail logs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,17 @@ run: install
 serve: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):8000 wsgi:app
+
+# A development SMTP server that prints every email it receives (aiosmtpd is a runtime dependency).
+mail: install
+	@echo "SMTP server on localhost:8025; in another terminal:"
+	@echo "  MAIL_SERVER=localhost MAIL_PORT=8025 ADMINS=you@example.com make run"
+	$(BIN)/python -m aiosmtpd -n -l localhost:8025
+
+# One request's story from logs/: make logs ID=7K3MQ-9XA2B-TR5WN
+logs: install
+	@test -n "$(ID)" || (echo "usage: make logs ID=<request id>" >&2 && exit 2)
+	$(BIN)/microblog-logs show '$(ID)'
 
 system-deps:
 	@missing=""; \

@@ -51,6 +51,14 @@ def jq_command(request_id: str, log_dir: str | Path = DEFAULT_LOG_DIR) -> str:
     return f"jq -c {shlex.quote(program)} {files}"
 
 
+def timeline_command(request_id: str, log_dir: str | Path = DEFAULT_LOG_DIR) -> str:
+    """`.venv/bin/microblog-logs show <id>`: works from the project folder, no venv activated."""
+    command = f".venv/bin/microblog-logs show {shlex.quote(request_id)}"
+    if str(log_dir) != DEFAULT_LOG_DIR:
+        command += f" --log-dir {shlex.quote(str(log_dir))}"
+    return command
+
+
 def _traceback_text(event: Mapping[str, Any]) -> str:
     exception = event.get("exception")
     if isinstance(exception, list) and exception:
@@ -105,7 +113,7 @@ def render_body(
         lines += ["", "The request's whole story, from the log files:",
                   "    " + jq_command(request_id, log_dir),
                   "or, from the project folder, as a timeline:",
-                  f"    flask --app wsgi logs show {shlex.quote(request_id)}"]
+                  "    " + timeline_command(request_id, log_dir)]
         if external_url:
             lines += ["", "In the admin console:",
                       f"    {external_url.rstrip('/')}/admin/requests/{request_id}"]

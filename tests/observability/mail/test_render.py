@@ -12,7 +12,12 @@ import pytest
 from structlog.tracebacks import ExceptionDictTransformer
 
 from observability.fingerprint import fingerprint
-from observability.mail.render import jq_command, render_error_email, render_subject
+from observability.mail.render import (
+    jq_command,
+    render_error_email,
+    render_subject,
+    timeline_command,
+)
 
 REQUEST_ID = "7K3MQ-9XA2B-TR5WN"
 
@@ -130,9 +135,16 @@ def test_jq_command_for_the_default_log_dir() -> None:
 
 
 def test_body_offers_the_triage_command() -> None:
-    """Besides jq, the body names `flask logs show <id>` for a readable timeline."""
+    """Besides jq, the body names `.venv/bin/microblog-logs show <id>` for a readable timeline."""
     _subject, body = render_error_email(error_event(), held_back=0)
-    assert f"flask --app wsgi logs show {REQUEST_ID}" in body
+    assert f"    .venv/bin/microblog-logs show {REQUEST_ID}\n" in body
+
+
+def test_triage_command_names_a_configured_log_dir() -> None:
+    """With another LOG_DIR the timeline command reads it, quoted as one shell word."""
+    assert timeline_command(REQUEST_ID, "/srv/my logs") == (
+        f".venv/bin/microblog-logs show {REQUEST_ID} --log-dir '/srv/my logs'"
+    )
 
 
 def test_jq_command_quotes_a_configured_log_dir() -> None:
