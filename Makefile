@@ -12,19 +12,36 @@ WORKERS ?= 4
 TEST_DEBS := jq chromium postgresql wrk lnav
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
-.PHONY: mail logs
+.PHONY: mail logs lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the hashed lock files (requirements/*.txt, made by `make lock` with uv),
+# then the project itself without dependencies: every install gets the same versions.
+LOCK_RUNTIME := requirements/runtime.txt
+LOCK_DEV     := requirements/dev.txt
+UV_VERSION   ?= 0.13.9
+
+$(VENV)/.installed: pyproject.toml $(LOCK_RUNTIME) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_RUNTIME)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK_DEV) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Re-resolve the locks from pyproject.toml (after adding or bumping a dependency); one universal
+# resolution covers Python 3.11 to 3.13 on every platform. Commit requirements/ afterwards.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	  --quiet --output-file $(LOCK_RUNTIME)
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	  --generate-hashes --quiet --output-file $(LOCK_DEV)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -69,6 +86,8 @@ test: install-dev system-deps lint
 	$(BIN)/pytest
 	@echo "== the app tests again, on a throwaway PostgreSQL server =="
 	$(BIN)/pytest tests/app -m "not slow" --postgres
+	@echo "== the fast suite on the other supported Pythons (3.11-3.13) that are installed =="
+	$(BIN)/nox --sessions others
 
 # The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
 bench: install-dev
@@ -77,4 +96,4 @@ bench: install-dev
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .nox .pytest_cache .ruff_cache .mypy_cache
