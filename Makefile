@@ -12,7 +12,7 @@ WORKERS ?= 4
 TEST_DEBS := jq chromium postgresql wrk lnav
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
-.PHONY: mail logs lock
+.PHONY: mail logs lock screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ mail: install
 logs: install
 	@test -n "$(ID)" || (echo "usage: make logs ID=<request id>" >&2 && exit 2)
 	$(BIN)/microblog-logs show '$(ID)'
+
+# The README's pictures (docs/screenshots/*.png), of a seeded demo, by the browser tests' Chromium.
+screenshots: install-dev system-deps
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 system-deps:
 	@missing=""; \
