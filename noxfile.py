@@ -19,6 +19,7 @@ FAST = ("-m", "not slow and not browser")
 
 nox.options.error_on_missing_interpreters = False  # also under CI=true: report, don't fail
 nox.options.reuse_venv = "yes"  # .nox/ keeps each version's environment between runs
+nox.options.default_venv_backend = "uv|virtualenv"  # uv (in the dev lock) installs in seconds
 nox.options.sessions = ["others"]
 
 
