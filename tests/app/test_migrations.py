@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,13 @@ def _index_sql(path: Path, name: str) -> str | None:
 
 
 @pytest.fixture
-def empty_db_app(app_config: dict[str, Any], tmp_path: Path) -> tuple[Flask, Path]:
-    """An app pointed at a SQLite file that does not exist yet."""
+def empty_db_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
+    """An app pointed at a SQLite file that does not exist yet; its connections closed after."""
     path = tmp_path / "fresh.db"
-    return create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}"}), path
+    app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}"})
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()  # pooled connections left to the GC are a ResourceWarning on 3.13
 
 
 def test_db_upgrade_creates_the_schema(empty_db_app: tuple[Flask, Path]) -> None:
