@@ -41,6 +41,8 @@ def _pyenv_bin_dirs() -> list[str]:
 
 
 os.environ["PATH"] = os.pathsep.join([*_pyenv_bin_dirs(), os.environ.get("PATH", "")])
+# Only the interpreters installed here: uv would otherwise try to download a missing one.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def _install_locked(session: nox.Session) -> None:
