@@ -14,7 +14,7 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.cli.seed import DEMO_PASSWORD
 from app.config import PROJECT_ROOT
@@ -56,49 +56,54 @@ def _sign_in(page: Page) -> None:
     page.wait_for_url("**/index")
 
 
-def take_screenshots(output_dir: Path, work_dir: Path) -> list[Path]:
+def take_screenshots(browser: Browser, output_dir: Path, work_dir: Path) -> list[Path]:
     """Seed a fresh server, take the three pictures into `output_dir`, return their paths."""
     output_dir.mkdir(parents=True, exist_ok=True)
     server = start_gunicorn(work_dir, env={"ADMINS": f"{ADMIN}@example.com"})
+    context = None
     try:
         seeded = _flask(server, "seed", "--users", "6", "--posts", "60")
         if seeded.returncode != 0:
             raise RuntimeError(f"flask seed failed:\n{seeded.stderr}")
         _make_admin(server)
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            context = browser.new_context(base_url=server.base_url, viewport=VIEWPORT)  # type: ignore[arg-type]
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            _sign_in(page)
-            shots = [output_dir / name for name in ("index.png", "error.png", "admin-request.png")]
-            page.screenshot(path=shots[0])
+        context = browser.new_context(base_url=server.base_url, viewport=VIEWPORT)  # type: ignore[arg-type]
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        _sign_in(page)
+        shots = [output_dir / name for name in ("index.png", "error.png", "admin-request.png")]
+        page.screenshot(path=shots[0])
 
-            _rename(server.database, "post", "post_gone")  # a moment's outage: /index fails
-            response = page.goto("/index")
-            _rename(server.database, "post_gone", "post")
-            if response is None or response.status != 500:
-                raise RuntimeError("the outage did not produce a 500 page")
-            request_id = response.headers["x-request-id"]
-            page.screenshot(path=shots[1])
+        _rename(server.database, "post", "post_gone")  # a moment's outage: /index fails
+        response = page.goto("/index")
+        _rename(server.database, "post_gone", "post")
+        if response is None or response.status != 500:
+            raise RuntimeError("the outage did not produce a 500 page")
+        request_id = response.headers["x-request-id"]
+        page.screenshot(path=shots[1])
 
-            timeline = page.goto(f"/admin/requests/{request_id}")
-            if timeline is None or timeline.status != 200:
-                raise RuntimeError(f"{ADMIN} cannot open the admin console (status "
-                                   f"{timeline.status if timeline else '-'})")
-            page.screenshot(path=shots[2])
-            browser.close()
+        timeline = page.goto(f"/admin/requests/{request_id}")
+        if timeline is None or timeline.status != 200:
+            raise RuntimeError(f"{ADMIN} cannot open the admin console (status "
+                               f"{timeline.status if timeline else '-'})")
+        page.screenshot(path=shots[2])
         return shots
     finally:
+        if context is not None:
+            context.close()
         server.stop()
 
 
 def main() -> None:
     """Write the pictures to the folder named on the command line (docs/screenshots/)."""
     output_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT_DIR
-    with tempfile.TemporaryDirectory(prefix="microblog-screenshots-") as work_dir:
-        for path in take_screenshots(output_dir, Path(work_dir)):
-            print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
+    with (tempfile.TemporaryDirectory(prefix="microblog-screenshots-") as work_dir,
+          sync_playwright() as playwright):
+        browser = launch_chromium(playwright)
+        try:
+            for path in take_screenshots(browser, output_dir, Path(work_dir)):
+                print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":
