@@ -7,9 +7,9 @@ PORT   ?= 5000
 WORKERS ?= 4
 
 # Debian packages the test suite drives for real: jq (the cookbook), chromium (browser tests),
-# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test), lnav (docs/lnav's format).
-# Installed only when missing.
-TEST_DEBS := jq chromium postgresql wrk lnav
+# postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test), lnav (docs/lnav's format),
+# redis-server (login limits shared by gunicorn workers). Installed only when missing.
+TEST_DEBS := jq chromium postgresql wrk lnav redis-server
 
 .PHONY: run serve test lint bench install install-dev system-deps clean
 .PHONY: mail logs lock screenshots
@@ -73,9 +73,12 @@ system-deps:
 	@missing=""; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v rg >/dev/null || missing="$$missing ripgrep"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v lnav >/dev/null || missing="$$missing lnav"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v mkfs.ext4 >/dev/null || missing="$$missing e2fsprogs"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
@@ -93,10 +96,13 @@ test: install-dev system-deps lint
 	@echo "== the fast suite on the other supported Pythons (3.11-3.13) that are installed =="
 	$(BIN)/nox --sessions others
 
-# The load generator is Debian's wrk; the figures and their targets are in docs/benchmarks.md.
+# The load generator is Debian's wrk, the log search's yardstick Debian's ripgrep; the figures
+# and their targets are in docs/benchmarks.md.
 bench: install-dev
 	@command -v wrk >/dev/null || (echo "installing Debian package: wrk" && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@command -v rg >/dev/null || (echo "installing Debian package: ripgrep" && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null)
 	$(BIN)/python -m benchmarks
 
 clean:

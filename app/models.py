@@ -42,7 +42,7 @@ followers = sa.Table(
 )
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """A person with an account; usernames are unique regardless of letter case."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
     last_seen: so.Mapped[datetime | None] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
+    # The admin role: granted by an operator (`flask --app wsgi admin grant`), never claimed.
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     posts: so.WriteOnlyMapped[Post] = so.relationship(back_populates="author")
     following: so.WriteOnlyMapped[User] = so.relationship(
@@ -98,10 +100,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         self.last_seen = now
         return True
 
-    def record(self) -> User:
-        """This ORM object itself (a `SignedInUser` loads it; both answer `record()`)."""
-        return self
-
     def follow(self, user: User) -> None:
         """Start following `user` (a no-op when already following)."""
         if not self.is_following(user):
@@ -126,16 +124,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]  (db.Model i
         query = sa.select(sa.func.count()).select_from(self.following.select().subquery())
         return int(db.session.scalar(query) or 0)
 
-    def following_posts(self) -> sa.Select[tuple[Post]]:
-        """The feed: this user's posts and those of everyone they follow, newest first."""
-        return sa.select(Post).where(in_feed_of(self.id)).order_by(*newest_first())
-
 
 # "Alice" and "alice" are one name, and the database enforces it, so a race cannot sneak one in.
 sa.Index("ix_user_username_lower", sa.func.lower(User.username), unique=True)
 
 
-class Post(db.Model):  # type: ignore[name-defined,misc]  (db.Model is dynamic)
+class Post(db.Model):  # type: ignore[name-defined]  # db.Model: python/mypy#8603
     """One short message (at most 280 characters) by one user."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

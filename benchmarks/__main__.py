@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--only WORD ...] [--output PATH]`: run, print, report."""
+"""`python -m benchmarks [--quick] [--only WORD ...] [--output PATH] [--plan]`: measure, report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from benchmarks.bench import Bench
 from benchmarks.core import CACHE_DIR, FULL, PROJECT_ROOT, QUICK, Result
 from benchmarks.machine import machine_facts
 from benchmarks.report import load_run, markdown, now_text, save_run, table
-from benchmarks.runner import load_figures, run_all
+from benchmarks.runner import load_figures, run_all, unmeasured_rows
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "benchmarks.md"
 LAST_RUN = CACHE_DIR / "last-run.json"
@@ -28,6 +28,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                         help="where to write the report (default docs/benchmarks.md for a"
                              " full run; none with --quick or --only)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--plan", action="store_true",
+                        help="measure nothing: write the report with every figure NOT RUN"
+                             " (its targets and methods), after the figures change")
     parser.add_argument("--render-only", action="store_true",
                         help="measure nothing: re-write the report from the last full run"
                              " (after editing benchmarks/history.md)")
@@ -50,6 +53,13 @@ def main(argv: list[str]) -> int:
         return 0
     scale = QUICK if args.quick else FULL
     modules = load_figures(args.only)
+    if args.plan:
+        planned = [result for module in modules for result in unmeasured_rows(module)]
+        output = args.output or DEFAULT_OUTPUT
+        output.write_text(markdown(planned, machine_facts(), "python -m benchmarks --plan",
+                                   now_text()), encoding="utf-8")
+        print(table(planned))
+        return 0
     workdir = Path(tempfile.mkdtemp(prefix="microblog-bench-"))
     print(f"benchmarks ({scale.name}): {len(modules)} figures, scratch in {workdir}", flush=True)
     try:

@@ -50,11 +50,11 @@ class Bench:
         return path
 
     def pipeline_runs(self) -> dict[str, list[dict[str, Any]]]:
-        """Our pipeline, the stdlib recipe and the os.write floor, alternated round by round."""
+        """Our pipeline and the stdlib + python-json-logger recipe, alternated round by round."""
         return self.once("pipeline", self._measure_pipelines)  # type: ignore[no-any-return]
 
     def _measure_pipelines(self) -> dict[str, list[dict[str, Any]]]:
-        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "stdlib": [], "floor": []}
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "stdlib": []}
         for _ in range(self.scale.rounds):
             for kind, results in runs.items():
                 results.append(run_pipeline_worker(kind, self.scale.pipeline_events,

@@ -71,6 +71,7 @@ class Result:
 
     name: str
     target: Target
+    how: str = ""  # what the figure compares, one sentence, for the targets table
     value: float | None = None
     shown: str = ""  # the value as the table prints it, e.g. "0.97" or "100 %, 0 torn"
     passed: bool | None = None
@@ -82,9 +83,11 @@ class Result:
 
     @property
     def status(self) -> str:
-        """PASS, MISS, REPORT (no target) or ERROR (could not measure)."""
+        """PASS, MISS, REPORT (no target), ERROR (could not measure) or NOT RUN (a plan only)."""
         if self.error:
             return "ERROR"
+        if self.value is None:
+            return "NOT RUN"
         if self.passed is None:
             return "REPORT"
         return "PASS" if self.passed else "MISS"

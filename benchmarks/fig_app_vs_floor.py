@@ -15,8 +15,10 @@ from benchmarks.servers import (
 )
 from benchmarks.smtp import mail_server
 
-NAME = "app speed vs the floor"
-TARGET = Target(">=", 0.30)
+NAME = "app speed vs bare Flask"
+TARGET = Target(">=", 0.20)
+HOW = ("logged-in /index (20 posts, full observability) req/s over a bare Flask 'hello' app"
+       " under the same gunicorn (2 workers each), wrk")
 WORKERS = 2
 
 

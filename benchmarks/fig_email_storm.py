@@ -11,6 +11,8 @@ from benchmarks.smtp import mail_server
 
 NAME = "email storm"
 TARGET = Target("==", 1)
+HOW = ("emails aiosmtpd receives for 1,000 identical 500s in 10 s over 4 workers, default"
+       " throttle")
 WORKERS = 4
 CLIENT_THREADS = 4
 

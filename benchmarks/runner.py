@@ -15,11 +15,11 @@ from benchmarks.core import Result
 FIGURE_MODULES = (
     "fig_observability_overhead",
     "fig_app_vs_floor",
+    "fig_breadcrumbs",
     "fig_error_latency",
     "fig_email_storm",
     "fig_log_integrity",
     "fig_log_pipeline",
-    "fig_log_pipeline_floor",
     "fig_log_search",
 )
 
@@ -29,19 +29,19 @@ def load_figures(only: Sequence[str] = ()) -> list[ModuleType]:
     modules = [importlib.import_module(f"benchmarks.{name}") for name in FIGURE_MODULES]
     if not only:
         return modules
-    return [m for m in modules
-            if any(word in m.__name__ or word in m.NAME for word in only)]
+    return [m for m in modules if any(word in m.__name__ or word in row.name
+                                      for word in only for row in unmeasured_rows(m))]
 
 
-def run_figure(module: ModuleType, bench: Bench) -> Result:
-    """One figure's first (or only) row; `run_rows` returns every row a figure measures."""
-    return run_rows(module, bench)[0]
+def unmeasured_rows(module: ModuleType) -> list[Result]:
+    """A figure's rows (NAME, then MORE_ROWS' (name, target, how) triples), not yet measured."""
+    rows = [(module.NAME, module.TARGET, module.HOW), *getattr(module, "MORE_ROWS", ())]
+    return [Result(name=name, target=target, how=how) for name, target, how in rows]
 
 
 def run_rows(module: ModuleType, bench: Bench) -> list[Result]:
-    """A figure's rows (NAME, then MORE_ROWS' pairs), measured by one `measure(bench, *rows)`."""
-    rows = [(module.NAME, module.TARGET), *getattr(module, "MORE_ROWS", ())]
-    results = [Result(name=name, target=target) for name, target in rows]
+    """A figure's rows, all measured by one `measure(bench, *rows)`."""
+    results = unmeasured_rows(module)
     started = time.monotonic()
     try:
         module.measure(bench, *results)

@@ -12,7 +12,8 @@ __all__ = ["get_logger"]
 
 def __getattr__(name: str) -> Any:
     # structlog is imported on first use, not with the package: `microblog-logs` imports
-    # observability modules that never log, and structlog (asyncio included) costs ~50 ms.
+    # observability modules that never log, and importing structlog (asyncio included) is
+    # a large part of its start-up.
     if name == "get_logger":
         import structlog
 

@@ -15,14 +15,22 @@ DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config.yaml"
 
 _INT_KEYS = frozenset(
     {"LOG_MAX_BYTES", "LOG_BACKUP_COUNT", "MAIL_PORT", "ERROR_EMAIL_THROTTLE_SECONDS",
-     "POSTS_PER_PAGE", "MAX_CONTENT_LENGTH"}
+     "POSTS_PER_PAGE", "MAX_CONTENT_LENGTH",
+     "SLOW_REQUEST_MS", "BREADCRUMBS_MAX"}
 )
-_BOOL_KEYS = frozenset({"MAIL_USE_TLS", "MAIL_USE_SSL", "FLASK_DEBUG"})
+# Behind HTTPS and a trusted proxy (app/proxy.py); login throttling (app/auth/throttle.py).
+_INT_KEYS |= {"PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "PROXY_FIX_X_HOST", "PROXY_FIX_X_PORT",
+              "PROXY_FIX_X_PREFIX"}
+_BOOL_KEYS = frozenset({"MAIL_USE_TLS", "MAIL_USE_SSL", "FLASK_DEBUG",
+                        "LOG_STATIC_REQUESTS"})
+_BOOL_KEYS |= {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
 _LIST_KEYS = frozenset({"ADMINS"})
 _STR_KEYS = frozenset(
     {"SECRET_KEY", "DATABASE_URL", "LOG_DIR", "LOG_LEVEL", "MAIL_SERVER", "MAIL_USERNAME",
-     "MAIL_PASSWORD", "MAIL_FROM", "EXTERNAL_URL"}
+     "MAIL_PASSWORD", "MAIL_FROM", "EXTERNAL_URL",
+     "SENTRY_DSN", "LOG_CONSOLE_FORMAT"}
 )
+_STR_KEYS |= {"RATELIMIT_STORAGE_URI", "LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT"}
 # Keys with a fixed set of values (lowercased); anything else is a ConfigError naming them.
 _CHOICE_KEYS: dict[str, tuple[str, ...]] = {"AVATARS": ("local", "gravatar")}
 ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS | frozenset(_CHOICE_KEYS)

@@ -1,9 +1,12 @@
 """The one place that wires structlog and stdlib logging: the processor chain and the sinks.
 
-structlog builds every event; stdlib logging delivers it. Our own events run the shared chain
-once and reach each handler as a ready event dict; third-party records (werkzeug, sqlalchemy,
-gunicorn, flask) enter each handler's `ProcessorFormatter` and run the same chain there, so
-every line has the same shape and the same request context. See docs/architecture.md.
+structlog builds every event and stdlib logging delivers it, by structlog's documented stdlib
+integration: our events run the chain, become a `LogRecord` (`wrap_for_formatter`) and go
+through `Logger.handle` like any library's record, so filters, caplog and Sentry see them.
+Each handler's `ProcessorFormatter` runs the same chain on library records (werkzeug,
+SQLAlchemy, gunicorn, Flask) and renders both kinds: python-json-logger for the JSON file, the
+JSON console and the email sink; structlog's `ConsoleRenderer` for a person at a terminal.
+See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -11,39 +14,33 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from functools import partial
 from typing import TextIO, cast
 
 import structlog
-from structlog import BoundLoggerBase
 from structlog.contextvars import merge_contextvars
-from structlog.processors import StackInfoRenderer, add_log_level
+from structlog.processors import add_log_level
 from structlog.stdlib import ProcessorFormatter, add_logger_name
-from structlog.typing import FilteringBoundLogger, Processor
+from structlog.typing import Processor
 
 from observability.fingerprint import add_fingerprint
 from observability.mail.handler import build_email_handler
-from observability.pipeline.event_delivery import (
-    DirectSink,
-    EventLoggerFactory,
-    LineWriter,
-    as_logger_argument,
-)
+from observability.pipeline.breadcrumbs import CaptureBelowLevel
 from observability.pipeline.exceptions import structure_exception
 from observability.pipeline.file_sink import SafeRotatingFileHandler
-from observability.pipeline.hot_logger import HotLogger
+from observability.pipeline.json_lines import PythonJsonRenderer
 from observability.pipeline.processors import (
-    JSONLineRenderer,
     UTCTimestamper,
     add_record_extras,
     escape_for_console,
     exception_as_text,
+    keep_werkzeug_banner_lines,
     strip_ansi_styles,
 )
 from observability.pipeline.redaction import Redactor
 from observability.settings import ObservabilitySettings
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
+CONSOLE_FORMATS = ("auto", "pretty", "json")
 
 # Libraries whose INFO records are noise in every process: alembic announces each of its
 # autogenerate plugins whenever Flask-Migrate's commands are loaded (any `flask` command).
@@ -53,22 +50,18 @@ QUIETED_LOGGERS = ("alembic.runtime.plugins",)
 # never a handler someone else put on the root logger (pytest's caplog, a debugger's).
 INSTALLED_MARK = "_microblog_observability"
 
-# One processor list and one logger factory per process, updated in place by every call: a
-# logger bound before a reconfiguration (`log.bind(...)` keeps the list and the factory it was
-# built with) still runs the current chain (the current secrets) and reaches the current sinks.
-_CHAIN: list[Processor] = []
-_LOGGER_FACTORY = EventLoggerFactory()
-
-# Loggers assembled once per configuration (see bound_logger), dropped by configure_logging.
-_BOUND: dict[str, FilteringBoundLogger] = {}
-
 
 def configure_logging(settings: ObservabilitySettings) -> None:
-    """Install the pipeline and its sinks on the root logger; calling it again replaces them."""
+    """Install the pipeline and its sinks on the root logger; calling it again replaces them.
+
+    Nothing of an earlier call survives in a logger: structlog's loggers are not cached (each
+    call on a `get_logger()` proxy reads the current configuration: level, chain, secrets), and
+    stdlib logging finds the current handlers on the root logger at every record.
+    """
     level = parse_level(settings.log_level)
-    common = common_processors(settings)
-    foreign_chain = [merge_contextvars, add_record_extras, strip_ansi_styles, *common]
-    handlers = build_handlers(settings, foreign_chain)
+    console_format = parse_console_format(settings.console_format)
+    chain = processor_chain(settings)
+    handlers = build_handlers(settings, chain, console_format)
     root = logging.getLogger()
     remove_installed_handlers(root)
     for handler in handlers:
@@ -78,62 +71,42 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         handler.addFilter(drop_werkzeug_access_line)
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
-    _CHAIN[:] = [merge_contextvars, StackInfoRenderer(), *common, as_logger_argument]
-    # Our events skip the LogRecord: the JSON sinks get the line rendered once. Registered
-    # after the handlers got their filters: a filter added later sends events the record way.
-    _LOGGER_FACTORY.use_direct_sinks(direct_sinks(handlers))
-    _BOUND.clear()  # the level (the wrapper class) may have changed: assemble them again
-    structlog.configure(
-        processors=_CHAIN,
-        # Below LOG_LEVEL a structlog call is a method that returns None: nothing is built.
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=_LOGGER_FACTORY,
-        # Not cached: a cached logger would keep the level it was first used with; tests (and
-        # `flask` commands) configure more than once per process. Without a cache, each call
-        # reads the current configuration (cheap: no stdlib getLogger, see event_delivery.py).
-        cache_logger_on_first_use=False,
-    )
     root.setLevel(level)
     for name in QUIETED_LOGGERS:
         quieted = logging.getLogger(name)
         if quieted.level == logging.NOTSET:  # an explicit level set by someone else wins
             quieted.setLevel(max(level, logging.WARNING))
+    skip_unused_record_attributes()
+    # --- issue 14 (breadcrumbs), 1 of 2: our events below LOG_LEVEL reach CaptureBelowLevel,
+    # first, which keeps them in the request's trail and drops them before any record exists.
+    # Only our events: library records run `chain` in the formatters, after the handlers have
+    # filtered them at LOG_LEVEL. ---
+    breadcrumbs_on = settings.breadcrumbs_max > 0 and level > logging.DEBUG
+    capture: list[Processor] = [CaptureBelowLevel(level)] if breadcrumbs_on else []
+    structlog.configure(
+        processors=[*capture, *chain, ProcessorFormatter.wrap_for_formatter],
+        # Below LOG_LEVEL a structlog method is `return None`: no event dict, no record.
+        # --- issue 14 (breadcrumbs), 2 of 2: with breadcrumbs on, debug events are built
+        # and go to CaptureBelowLevel instead. ---
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.DEBUG if breadcrumbs_on else level
+        ),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        # Not cached: a cached logger keeps the level (wrapper class) and chain of its first
+        # use, and tests and `flask` commands configure more than once per process.
+        cache_logger_on_first_use=False,
+    )
 
 
-def bound_logger(name: str) -> FilteringBoundLogger:
-    """`structlog.get_logger(name)`, assembled once per configure_logging instead of per call.
+def processor_chain(settings: ObservabilitySettings) -> list[Processor]:
+    """The one chain every event runs, ours before its record exists, a library's in each sink.
 
-    Without structlog's logger cache, each call on a `get_logger()` proxy builds a new bound
-    logger (factory, wrapper, context); hot paths (one event per request) reuse this one. It
-    holds the shared chain and factory, so in-place changes to them (capture_logs) still apply.
-    Under structlog's filtering wrapper (ours) it is a `HotLogger`: the same processing
-    without structlog's per-call glue.
+    One list: a new processor is one more line here, and every sink gets it.
     """
-    logger = _BOUND.get(name)
-    if logger is None:
-        bound = structlog.get_logger(name).bind()
-        if isinstance(bound, BoundLoggerBase) and hasattr(bound, "get_effective_level") \
-                and not bound._context:
-            logger = cast(FilteringBoundLogger, HotLogger(
-                bound._logger, bound._processors, bound.get_effective_level()))
-        else:
-            logger = cast(FilteringBoundLogger, bound)
-        _BOUND[name] = logger
-    return logger
-
-
-def parse_level(name: str) -> int:
-    """The numeric level for a LOG_LEVEL name; a typo is an error, not silent DEBUG."""
-    try:
-        return LEVELS[name.strip().upper()]
-    except KeyError:
-        choices = ", ".join(name for name in LEVELS if name != "WARN")
-        raise ValueError(f"LOG_LEVEL must be one of {choices}, not {name!r}") from None
-
-
-def common_processors(settings: ObservabilitySettings) -> list[Processor]:
-    """The chain every event runs, ours and third-party: shape, exceptions, redaction."""
     return [
+        merge_contextvars,  # the request's ID, user and trace, bound by the web integration
+        add_record_extras,  # a library record's `extra=` fields, never over ours
+        strip_ansi_styles,  # colour codes in library messages (werkzeug)
         add_log_level,
         add_logger_name,
         UTCTimestamper(),
@@ -145,114 +118,92 @@ def common_processors(settings: ObservabilitySettings) -> list[Processor]:
     ]
 
 
-class JSONLineFormatter(ProcessorFormatter):
-    """ProcessorFormatter rendering one JSON line, with a shortcut for structlog's own events.
+def skip_unused_record_attributes() -> None:
+    """The logging HOWTO's optimisations: no line shows threads, processes or call sites.
 
-    Our events arrive fully processed (the shared chain ran once, before any handler), so
-    rendering `record.msg` directly skips ProcessorFormatter's record copy and dict copy;
-    third-party records take the normal path through the foreign chain.
+    So no record (ours or a library's) collects them. `pid` is a field of `app_startup`.
     """
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    # Documented in the logging HOWTO ("Optimization"): skip `findCaller`'s stack walk.
+    logging._srcfile = None
 
-    def __init__(self, foreign_chain: Sequence[Processor]) -> None:
-        self._renderer = JSONLineRenderer()
-        super().__init__(
-            processors=[ProcessorFormatter.remove_processors_meta, self._renderer],
-            foreign_pre_chain=foreign_chain,
+
+def parse_level(name: str) -> int:
+    """The numeric level for a LOG_LEVEL name; a typo is an error, not silent DEBUG."""
+    try:
+        return LEVELS[name.strip().upper()]
+    except KeyError:
+        choices = ", ".join(name for name in LEVELS if name != "WARN")
+        raise ValueError(f"LOG_LEVEL must be one of {choices}, not {name!r}") from None
+
+
+def parse_console_format(name: str) -> str:
+    """LOG_CONSOLE_FORMAT, checked: `auto`, `pretty` or `json`."""
+    value = name.strip().lower()
+    if value not in CONSOLE_FORMATS:
+        raise ValueError(
+            f"LOG_CONSOLE_FORMAT must be one of {', '.join(CONSOLE_FORMATS)}, not {name!r}"
         )
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as one JSON line."""
-        if isinstance(record.msg, dict) and hasattr(record, "_name"):  # wrap_for_formatter's
-            return self._renderer.render(record.msg)
-        return super().format(record)
+    return value
 
 
-def json_formatter(foreign_chain: Sequence[Processor]) -> ProcessorFormatter:
-    """A formatter that renders events as one JSON line (the file, the email sink)."""
-    return JSONLineFormatter(foreign_chain)
-
-
-def console_formatter(
-    foreign_chain: Sequence[Processor], *, colors: bool = False
-) -> ProcessorFormatter:
-    """A formatter for people at a terminal: aligned, optionally coloured, control chars shown."""
+def json_formatter(chain: Sequence[Processor]) -> ProcessorFormatter:
+    """A formatter rendering every record as one JSON line (the file, the console, emails)."""
     return ProcessorFormatter(
-        processors=[
-            ProcessorFormatter.remove_processors_meta,
-            escape_for_console,
-            exception_as_text,
-            structlog.dev.ConsoleRenderer(colors=colors),
-        ],
-        foreign_pre_chain=foreign_chain,
+        processors=[PythonJsonRenderer()],
+        foreign_pre_chain=chain,
     )
 
 
+def console_formatter(chain: Sequence[Processor], *, colors: bool = False) -> ProcessorFormatter:
+    """A formatter for people at a terminal: aligned, optionally coloured, control chars shown."""
+    return ProcessorFormatter(
+        processors=[
+            escape_for_console,
+            keep_werkzeug_banner_lines,
+            ProcessorFormatter.remove_processors_meta,
+            exception_as_text,
+            structlog.dev.ConsoleRenderer(colors=colors),
+        ],
+        foreign_pre_chain=chain,
+    )
+
+
+def console_is_pretty(console_format: str, stream: TextIO) -> bool:
+    """`pretty`, `json`, or for `auto` whether a person is watching (a terminal)."""
+    if console_format == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    return console_format == "pretty"
+
+
 def build_handlers(
-    settings: ObservabilitySettings, foreign_chain: Sequence[Processor]
+    settings: ObservabilitySettings, chain: Sequence[Processor], console_format: str = "auto"
 ) -> list[logging.Handler]:
-    """The sinks: the JSON file, the console on stdout (optional), the error emails (optional)."""
+    """The sinks: the JSON file, the console (optional), the error emails (optional)."""
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     file_handler: logging.Handler = SafeRotatingFileHandler(
         settings.log_file, settings.log_max_bytes, settings.log_backup_count
     )
-    file_handler.setFormatter(json_formatter(foreign_chain))
+    file_handler.setFormatter(json_formatter(chain))
     handlers = [file_handler]
     if settings.console:
         stream = sys.stderr if settings.console_stream == "stderr" else sys.stdout
         console = logging.StreamHandler(stream)
         console.setFormatter(
-            console_formatter(foreign_chain, colors=stream.isatty())
-            if settings.debug
-            else json_formatter(foreign_chain)
+            console_formatter(chain, colors=bool(stream.isatty()))
+            if console_is_pretty(console_format, stream)
+            else json_formatter(chain)
         )
         handlers.append(console)
     email_handler = build_email_handler(settings)
     if email_handler is not None:
         if email_handler.formatter is None:
-            email_handler.setFormatter(json_formatter(foreign_chain))
+            email_handler.setFormatter(json_formatter(chain))
         handlers.append(email_handler)
     return handlers
-
-
-def direct_sinks(handlers: Sequence[logging.Handler]) -> dict[logging.Handler, DirectSink]:
-    """The handlers that take our events as rendered JSON lines: the file and a JSON console."""
-    sinks = {}
-    for handler in handlers:
-        if not isinstance(handler.formatter, JSONLineFormatter):
-            continue  # the debug console and the email sink format a LogRecord
-        write: LineWriter | None = None
-        if isinstance(handler, SafeRotatingFileHandler):
-            write = handler.write_line
-        elif type(handler) is logging.StreamHandler:
-            write = partial(write_to_stream, handler)
-        if write is not None:
-            sinks[handler] = DirectSink(handler, write)
-    return sinks
-
-
-def write_to_stream(handler: logging.StreamHandler[TextIO], line: bytes) -> None:
-    """What StreamHandler.emit does with a formatted record, for a rendered line."""
-    handler.acquire()
-    try:
-        stream = handler.stream
-        buffer = getattr(stream, "buffer", None)
-        if (
-            buffer is not None
-            and handler.terminator == "\n"
-            and str(getattr(stream, "encoding", "")).lower() in _UTF8_NAMES
-        ):
-            # The line is UTF-8 already: straight to the byte buffer, no decode and re-encode.
-            stream.flush()  # text written before (print) keeps its place; no syscall if none
-            buffer.write(line)
-            buffer.flush()
-        else:
-            stream.write(line[:-1].decode("utf-8") + handler.terminator)
-            handler.flush()
-    finally:
-        handler.release()
-
-
-_UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
 def remove_installed_handlers(logger: logging.Logger) -> None:

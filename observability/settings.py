@@ -21,6 +21,11 @@ class ObservabilitySettings:
     console: bool = True
     # "stderr" under the `flask` command, whose stdout is the command's own output.
     console_stream: str = "stdout"
+    # LOG_CONSOLE_FORMAT: "auto" (structlog's ConsoleRenderer on a terminal, else JSON lines),
+    # "pretty" or "json". The file is always JSON.
+    console_format: str = "auto"
+    # LOG_STATIC_REQUESTS: static files' `request_finished` at info (default: at debug).
+    log_static_requests: bool = False
     version: str = "0"
     mail_server: str = ""
     mail_port: int = 25
@@ -32,6 +37,8 @@ class ObservabilitySettings:
     admins: tuple[str, ...] = ()
     error_email_throttle_seconds: int = 300
     external_url: str = ""
+    slow_request_ms: int = 1000  # slower requests log request_finished at warning, with the trail
+    breadcrumbs_max: int = 50  # the per-request trail's length; 0 turns breadcrumbs off
     secret_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -66,6 +73,8 @@ class ObservabilitySettings:
             log_backup_count=int(config.get("LOG_BACKUP_COUNT", 10)),
             debug=debug,
             console=bool(config.get("LOG_CONSOLE", True)),
+            console_format=str(config.get("LOG_CONSOLE_FORMAT") or "auto"),
+            log_static_requests=bool(config.get("LOG_STATIC_REQUESTS")),
             version=version,
             mail_server=str(config.get("MAIL_SERVER") or ""),
             mail_port=int(config.get("MAIL_PORT") or 25),
@@ -77,5 +86,7 @@ class ObservabilitySettings:
             admins=tuple(config.get("ADMINS") or ()),
             error_email_throttle_seconds=int(config.get("ERROR_EMAIL_THROTTLE_SECONDS", 300)),
             external_url=str(config.get("EXTERNAL_URL") or "").rstrip("/"),
+            slow_request_ms=int(config.get("SLOW_REQUEST_MS", 1000)),
+            breadcrumbs_max=max(0, int(config.get("BREADCRUMBS_MAX", 50))),
             secret_values=secrets,
         )

@@ -11,4 +11,4 @@ login.login_view = "auth.login"
 login.login_message = "Please sign in to see this page."
 login.login_message_category = "info"
 
-from app.auth import routes  # noqa: E402,F401  (routes register on bp)
+from app.auth import routes, user_loader  # noqa: E402,F401  (they register on bp, login)

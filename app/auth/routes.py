@@ -11,12 +11,14 @@ from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.auth.redirects import is_safe_next
 from app.auth.registration import register_user
+from app.auth.throttle import account_fields, login_limits, record_login_failure
 from app.models import find_user
 
 log = structlog.get_logger(__name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login() -> Response | str:
     """Sign in, then go to `?next=` when it is a local path, else home."""
     if current_user.is_authenticated:
@@ -25,7 +27,8 @@ def login() -> Response | str:
     if form.validate_on_submit():
         user = find_user(form.username.data)
         if user is None or not user.check_password(form.password.data):
-            log.info("login_failed", username=form.username.data)
+            record_login_failure()
+            log.info("login_failed", **account_fields(user))
             flash("Invalid username or password.", "danger")
             return redirect(url_for("auth.login", next=_safe_next()))
         login_user(user, remember=form.remember_me.data)
@@ -34,9 +37,10 @@ def login() -> Response | str:
     return render_template("auth/login.html", title="Sign in", form=form)
 
 
-@bp.route("/logout")
+@bp.post("/logout")
 def logout() -> Response:
-    """End the session (harmless when nobody is logged in)."""
+    """End the session: a CSRF-protected POST (the navbar's button), so no link or image on
+    another site can log a user out; harmless when nobody is logged in."""
     if current_user.is_authenticated:
         log.info("user_logged_out", username=current_user.username)
     logout_user()

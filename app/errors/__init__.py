@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("errors", __name__)
 
-from app.errors import handlers, layout  # noqa: E402,F401  (they register on bp)
+from app.errors import handlers  # noqa: E402,F401  (they register on bp)

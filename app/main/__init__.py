@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from app.main import activity, filters, health, routes  # noqa: E402,F401  (they register on bp)
+from app.main import activity, health, routes  # noqa: E402,F401  (they register on bp)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import structlog
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
@@ -20,17 +18,6 @@ class PostForm(FlaskForm):
 
     post = TextAreaField("Say something", validators=[DataRequired(), Length(min=1, max=POST_MAX)])
     submit = SubmitField("Submit")
-
-
-@cache
-def blank_post_form() -> PostForm:
-    """An empty PostForm for showing the form (GET), built once per process.
-
-    Binding a form's fields costs more than the rest of the form's markup; an empty form is the
-    same on every GET. It carries no CSRF field (the page prints `csrf_token()`, the request's
-    own) and no data, and it is only read, never validated or filled.
-    """
-    return PostForm(formdata=None, meta={"csrf": False})
 
 
 class EditProfileForm(FlaskForm):

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.main import bp
 from app.main.feed import all_posts, author_posts, home_posts
-from app.main.forms import EditProfileForm, EmptyForm, PostForm, blank_post_form
+from app.main.forms import EditProfileForm, EmptyForm, PostForm
 from app.main.profiles import save_profile
 from app.models import Post, find_user
 
@@ -22,9 +22,9 @@ log = structlog.get_logger(__name__)
 @login_required
 def index() -> Response | str:
     """The home feed, with the form to publish a post (Post/Redirect/Get)."""
-    form = PostForm() if request.method == "POST" else blank_post_form()
+    form = PostForm()
     if form.validate_on_submit():
-        post = Post(body=form.post.data, author=current_user.record())
+        post = Post(body=form.post.data, author=current_user)
         db.session.add(post)
         db.session.commit()
         log.info("post_created", post_id=post.id, length=len(post.body))
@@ -62,7 +62,7 @@ def edit_profile() -> Response | str:
     """Change username and about me; a taken username is a form error, never a 500."""
     form = EditProfileForm(current_user.id)
     if form.validate_on_submit():
-        if save_profile(current_user.record(), form):
+        if save_profile(current_user, form):
             flash("Your changes have been saved.", "success")
             return redirect(url_for("main.edit_profile"))
     elif request.method == "GET":
@@ -93,12 +93,11 @@ def _change_following(username: str, *, follow: bool) -> Response:
     if target.id == current_user.id:
         flash("You cannot follow or unfollow yourself.", "warning")
         return redirect(url_for("main.user", username=target.username))
-    me = current_user.record()
     if follow:
-        me.follow(target)
+        current_user.follow(target)
         message, event = f"You are following {target.username}.", "user_followed"
     else:
-        me.unfollow(target)
+        current_user.unfollow(target)
         message, event = f"You are not following {target.username}.", "user_unfollowed"
     db.session.commit()
     log.info(event, followed_username=target.username, followed_user_id=target.id)

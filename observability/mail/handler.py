@@ -28,6 +28,7 @@ import orjson
 import structlog
 
 from observability.fingerprint import fingerprint
+from observability.mail.previous_requests import previous_requests_for
 from observability.mail.render import one_line, render_error_email, scrub
 from observability.mail.sender import BackgroundSender
 from observability.mail.smtp import MailDeliveryError, build_message, send_message
@@ -169,6 +170,9 @@ class ErrorEmailHandler(logging.Handler):
             external_url=settings.external_url,
             log_dir=settings.log_dir,
             secrets=settings.secret_values,
+            # issue 14: the user's previous requests, read from the logs here (render is pure)
+            previous_requests=previous_requests_for(event, settings.log_dir),
+            with_previous_requests=bool(event.get("request_id")),
         )
         headers = {"X-Microblog-Fingerprint": one_line(fingerprint_text)}
         if event.get("request_id"):

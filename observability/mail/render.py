@@ -8,10 +8,12 @@ import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from observability.exception_text import format_exception_text
 from observability.fingerprint import error_signature, fingerprint
 from observability.pipeline.redaction import Redactor
+from observability.story_text import PreviousRequests, format_breadcrumb, format_previous_requests
 
 SUBJECT_PREFIX = "[Microblog]"
 MAX_SUBJECT_LENGTH = 250
@@ -80,6 +82,29 @@ def _user(event: Mapping[str, Any]) -> str:
     return "anonymous" if user_id in (None, "") else one_line(user_id)
 
 
+def _database(event: Mapping[str, Any]) -> str:
+    queries, ms = event.get("db_queries"), event.get("db_ms")
+    if not isinstance(queries, int):
+        return "(not recorded)"
+    plural = "y" if queries == 1 else "ies"
+    return f"{queries} quer{plural}, {one_line(ms)} ms before the error"
+
+
+def _story_sections(event: Mapping[str, Any], previous: PreviousRequests | None,
+                    with_previous: bool) -> list[str]:
+    """The breadcrumbs and the user's previous requests, as text blocks ([] when neither)."""
+    lines: list[str] = []
+    crumbs = event.get("breadcrumbs")
+    if isinstance(crumbs, list) and crumbs:
+        lines += ["", "What the request did before it failed (offset, kind, duration, what):"]
+        lines += [_CONTROL.sub(" ", format_breadcrumb(crumb)) for crumb in crumbs
+                  if isinstance(crumb, Mapping)]
+    if with_previous:
+        lines += ["", _CONTROL_BUT_NEWLINE.sub(" ", format_previous_requests(previous)
+                                               .rstrip("\n"))]
+    return lines
+
+
 def render_body(
     event: Mapping[str, Any],
     *,
@@ -87,8 +112,14 @@ def render_body(
     throttle_seconds: int = 300,
     external_url: str = "",
     log_dir: str | Path = DEFAULT_LOG_DIR,
+    previous_requests: PreviousRequests | None = None,
+    with_previous_requests: bool = False,
 ) -> str:
-    """The plain-text body: who, what, where, the traceback, and how to see the whole story."""
+    """The plain-text body: who, what, where, the traceback, and how to see the whole story.
+
+    `previous_requests` is the user's trail read from the logs by the caller (this stays a
+    pure function); `with_previous_requests` says a lookup was made, so "none" can be told.
+    """
     request_id = one_line(event.get("request_id") or "")
     kind, place = error_signature(event)
     fingerprint_text = one_line(event.get("fingerprint") or fingerprint(event))
@@ -100,6 +131,7 @@ def render_body(
         ("Remote address", one_line(event.get("remote_addr") or "unknown")),
         ("User agent", one_line(event.get("user_agent") or "(not recorded)")),
         ("Form fields", _form_keys(event)),
+        ("Database", _database(event)),
         ("Event", one_line(f"{event.get('event', '?')} ({event.get('level', 'error')}) "
                            f"from {event.get('logger', '?')}")),
         ("Fingerprint", f"{fingerprint_text}  ({one_line(kind)} at {one_line(place)})"),
@@ -116,7 +148,9 @@ def render_body(
                   "    " + timeline_command(request_id, log_dir)]
         if external_url:
             lines += ["", "In the admin console:",
-                      f"    {external_url.rstrip('/')}/admin/requests/{request_id}"]
+                      f"    {external_url.rstrip('/')}/admin/requests/{quote(request_id)}"]
+    lines += _story_sections(event, previous_requests,
+                             with_previous_requests or previous_requests is not None)
     lines += ["", _CONTROL_BUT_NEWLINE.sub(" ", _traceback_text(event)), ""]
     return "\n".join(lines)
 
@@ -134,9 +168,13 @@ def render_error_email(
     external_url: str = "",
     log_dir: str | Path = DEFAULT_LOG_DIR,
     secrets: Iterable[str] = (),
+    previous_requests: PreviousRequests | None = None,
+    with_previous_requests: bool = False,
 ) -> tuple[str, str]:
     """(subject, body) of the email an admin gets for one error event."""
     secrets = tuple(secrets)
     body = render_body(event, held_back=held_back, throttle_seconds=throttle_seconds,
-                       external_url=external_url, log_dir=log_dir)
+                       external_url=external_url, log_dir=log_dir,
+                       previous_requests=previous_requests,
+                       with_previous_requests=with_previous_requests)
     return render_subject(event, secrets), scrub(body, secrets)

@@ -9,7 +9,12 @@ under the others' feet: lines land in files that are then overwritten or deleted
   no other process rotated it first; a generation counter in that file (`mmap`ed by every
   process) is bumped, and every process compares it before each write and reopens on change;
 - a file moved or deleted from outside is noticed by a `stat` every `reopen_check_seconds`;
-- after `fork`, the child reopens everything (an `flock` is shared with the parent otherwise).
+- after `fork`, the child reopens everything (an `flock` is shared with the parent otherwise);
+- a short write (full disk) leaves part of a line: the file's inode is noted in the lock file,
+  and the next write of any process starts with a newline, so the fragment stays one invalid
+  line and the next record a whole one;
+- a failing file (full disk, read-only, folder gone) costs one stderr line a minute with the
+  count of lost lines (`write_failures.py`), not a traceback per record; every record retries.
 
 `backup_count == 0` deletes a full file (with any line in flight); `max_bytes == 0` never
 rotates. The guarantees, limits and measurements are in docs/log-file.md.
@@ -18,18 +23,27 @@ rotates. The guarantees, limits and measurements are in docs/log-file.md.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import mmap
 import os
 import struct
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+from observability.pipeline.write_failures import WriteFailures
+
 _GENERATION = struct.Struct("<Q")  # the lock file's first 8 bytes: the rotation counter
+# The next 8: the inode of a log file that ends in a torn line (0: none). Written by whoever
+# wrote short, so every process (not only that one) ends the fragment before its next line.
+_TORN_INODE = struct.Struct("<Q")
+_TORN_OFFSET = _GENERATION.size
+_SHARED_SIZE = _TORN_OFFSET + _TORN_INODE.size
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 _FILE_MODE = 0o644
 
@@ -78,6 +92,7 @@ class SafeRotatingFileHandler(logging.Handler):
         self._identity: tuple[int, int] = (0, 0)
         self._next_identity_check = 0.0
         self._closed = False
+        self.write_failures = WriteFailures(f"the log file {self.path}")
         try:
             self._open_lock_file()
             self._open_log_file()
@@ -97,13 +112,26 @@ class SafeRotatingFileHandler(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def write_line(self, line: bytes) -> None:
-        """Append an already-rendered line (ending in a newline) under the handler's lock."""
-        self.acquire()
-        try:
-            self._write(line)
-        finally:
-            self.release()
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """A line the file refused (full disk, read-only): counted, reported once a minute.
+
+        Anything else (a formatter's bug, say) keeps the stdlib's traceback: it is ours to fix.
+        """
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            self._report(self.write_failures.line_lost(error))
+        else:
+            super().handleError(record)
+
+    @staticmethod
+    def _report(message: str | None) -> None:
+        """One line on stderr (gunicorn's error log), if there is something to say and a stderr."""
+        stream = sys.stderr
+        if message is None or stream is None:
+            return
+        with contextlib.suppress(OSError, ValueError):  # stderr on the same full disk, or closed
+            stream.write(message + "\n")
+            stream.flush()
 
     def _write(self, data: bytes) -> None:
         if self._closed:
@@ -117,13 +145,41 @@ class SafeRotatingFileHandler(logging.Handler):
             self._open_log_file()
         elif time.monotonic() >= self._next_identity_check:
             self._reopen_if_moved()
-        written = os.write(self._fd, data)
-        if written < len(data):  # regular files only write short when the disk is full
-            view = memoryview(data)[written:]
-            while view:
-                view = view[os.write(self._fd, view) :]
+        shared = self._shared  # a reopen above may have mapped a new lock file
+        assert shared is not None
+        if _TORN_INODE.unpack_from(shared, _TORN_OFFSET)[0]:
+            self._append_after_torn_line(data)
+        else:
+            self._append(data)
+        if self.write_failures.pending:  # the line is in: a fault may have cleared
+            self._report(self.write_failures.line_written())
         if self.max_bytes and os.lseek(self._fd, 0, os.SEEK_CUR) >= self.max_bytes:
             self._rotate()
+
+    def _append(self, data: bytes) -> None:
+        """One `os.write`; the rest of a short write is retried, and if it fails, noted as torn."""
+        written = os.write(self._fd, data)
+        if written < len(data):  # regular files only write short when the disk is full
+            try:
+                while written < len(data):
+                    step = os.write(self._fd, memoryview(data)[written:])
+                    if step == 0:
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                    written += step
+            except OSError:
+                assert self._shared is not None
+                _TORN_INODE.pack_into(self._shared, _TORN_OFFSET, self._identity[1])
+                raise
+
+    def _append_after_torn_line(self, data: bytes) -> None:
+        """End the torn line first, in the same write; under the lock, so only one process does."""
+        assert self._shared is not None
+        with self._exclusive():
+            torn = _TORN_INODE.unpack_from(self._shared, _TORN_OFFSET)[0]
+            # Rotated or replaced meanwhile: the fragment ends another file, ours starts clean.
+            self._append(b"\n" + data if torn == self._identity[1] else data)
+            # Reached only when the whole line went in (a short write noted the inode and raised).
+            _TORN_INODE.pack_into(self._shared, _TORN_OFFSET, 0)
 
     # -- rotation ------------------------------------------------------------------------
 
@@ -184,11 +240,14 @@ class SafeRotatingFileHandler(logging.Handler):
         self._close_lock_file()
         self.path.parent.mkdir(parents=True, exist_ok=True)  # the directory may have been removed
         self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _FILE_MODE)
-        if os.fstat(self._lock_fd).st_size < _GENERATION.size:
+        if os.fstat(self._lock_fd).st_size < _SHARED_SIZE:
             with self._exclusive():  # two first-comers must not both zero a live counter
-                if os.fstat(self._lock_fd).st_size < _GENERATION.size:
-                    os.ftruncate(self._lock_fd, _GENERATION.size)
-        self._shared = mmap.mmap(self._lock_fd, _GENERATION.size, mmap.MAP_SHARED)
+                size = os.fstat(self._lock_fd).st_size
+                if size < _SHARED_SIZE:
+                    # Zeros written, not a hole (ftruncate): a hole is allocated by the first
+                    # store through the mapping, and on a full disk that store is a SIGBUS.
+                    os.pwrite(self._lock_fd, bytes(_SHARED_SIZE - size), size)
+        self._shared = mmap.mmap(self._lock_fd, _SHARED_SIZE, mmap.MAP_SHARED)
 
     def _shared_generation(self) -> int:
         assert self._shared is not None

@@ -1,7 +1,7 @@
-"""Our own structlog processors and renderers: small pure callables over an event dict.
+"""Our own structlog processors: small pure callables over an event dict.
 
-Each takes `(logger, method_name, event_dict)` and returns the event dict (or, for renderers,
-the final string). None does I/O or reads globals, so each is testable with a plain dict.
+Each takes `(logger, method_name, event_dict)` and returns the event dict. None does I/O or
+reads globals, so each is testable with a plain dict.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from structlog.typing import EventDict, WrappedLogger
 
 from observability.exception_text import format_exception_text
+from observability.pipeline.json_lines import LEADING_FIELDS, STATIC_FIELD_NAMES
 
-# The fields every line starts with, in this order, so `tail -f` reads left to right.
-LEADING_FIELDS = ("timestamp", "level", "event", "logger", "request_id")
-
-# Fields our pipeline owns: a foreign record's `extra` may not overwrite them.
+# Fields our pipeline owns: a foreign record's `extra` may not overwrite them (nor the
+# python-json-logger static fields `service` and `host`).
 RESERVED_FIELDS = frozenset(
-    {*LEADING_FIELDS, "user_id", "trace_id", "span_id", "exception", "fingerprint"}
+    {*LEADING_FIELDS, "user_id", "trace_id", "span_id", "exception", "fingerprint",
+     *STATIC_FIELD_NAMES}
 )
 
 # Attributes every LogRecord has, plus those formatters add (`message`, `asctime`) and
@@ -103,41 +102,6 @@ def strip_ansi_styles(
     return event_dict
 
 
-_JSON_LINE_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
-
-
-class JSONLineRenderer:
-    """Renderer: one JSON object on one line, leading fields first, via orjson.
-
-    orjson escapes every control character, so no value can start a new line. It leaves
-    U+2028, U+2029 and U+0085 raw (valid JSON), but naive splitters such as Python's
-    `str.splitlines` break lines there, so they are escaped too.
-    """
-
-    def __call__(
-        self, _logger: WrappedLogger, _method_name: str, event_dict: EventDict
-    ) -> str:
-        """Render the event dict (left unchanged)."""
-        return self.render(event_dict)
-
-    def render(self, event_dict: EventDict) -> str:
-        """The JSON line for an event dict, without the newline."""
-        return self.render_line(event_dict)[:-1].decode("utf-8")
-
-    def render_line(self, event_dict: EventDict) -> bytes:
-        """The JSON line for an event dict as UTF-8 bytes, ending in the newline."""
-        # Merging into a dict that already holds the leading keys keeps them first.
-        leading = {key: event_dict[key] for key in LEADING_FIELDS if key in event_dict}
-        data = orjson.dumps({**leading, **event_dict}, default=str, option=_JSON_LINE_OPTIONS)
-        if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data or b"\xc2\x85" in data:
-            data = (
-                data.replace(b"\xe2\x80\xa8", b"\\u2028")
-                .replace(b"\xe2\x80\xa9", b"\\u2029")
-                .replace(b"\xc2\x85", b"\\u0085")
-            )
-        return data
-
-
 # Control characters as Unicode "control pictures" (LF -> U+240A, ESC -> U+241B...): visible,
 # unambiguous, and printable, so ConsoleRenderer's own repr() of some values leaves them as they
 # are instead of doubling backslashes. Line separators show as U+2424, other C1 codes as U+FFFD.
@@ -176,6 +140,30 @@ def _escape_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_escape_value(item) for item in value]
     return value
+
+
+def keep_werkzeug_banner_lines(
+    _logger: WrappedLogger, _method_name: str, event_dict: EventDict
+) -> EventDict:
+    """Console-chain processor, after `escape_for_console`: werkzeug's startup text keeps its lines.
+
+    The development server logs its warning and "Running on http://..." as one message; on
+    the text console the URL then reads as a line of its own. Only a werkzeug message without
+    %-arguments qualifies: that text is werkzeug's own, never a request's data.
+    """
+    record = event_dict.get("_record")
+    if (
+        isinstance(record, logging.LogRecord)
+        and record.name == "werkzeug"
+        and isinstance(record.msg, str)
+        and "%" not in record.msg
+        and isinstance(event_dict.get("event"), str)
+    ):
+        event_dict["event"] = event_dict["event"].replace(_LINE_FEED_PICTURE, "\n")
+    return event_dict
+
+
+_LINE_FEED_PICTURE = "\u240a"
 
 
 def exception_as_text(

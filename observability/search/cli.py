@@ -29,6 +29,8 @@ from observability.search.parallel_scan import available_cpus
 from observability.search.query import LEVELS, Query, QueryError, parse_time, request_id_key
 from observability.search.scan import LogEntry, ScanStats, find_request, latest, search
 from observability.search.timeline import format_event_line, render_timeline
+from observability.search.user_trail import DEFAULT_LIMIT, DEFAULT_MINUTES, previous_requests
+from observability.story_text import format_previous_requests
 
 if TYPE_CHECKING:
     from observability.search.error_groups import ErrorGroup
@@ -100,12 +102,21 @@ def main() -> None:
 
 @logs.command("show")
 @click.argument("request_id")
+@click.option("--trail", is_flag=True,
+              help="Also the same user's (or client's) requests just before this one.")
+@click.option("--trail-limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT,
+              show_default=True, help="At most this many earlier requests.")
+@click.option("--trail-minutes", type=click.IntRange(min=1), default=DEFAULT_MINUTES,
+              show_default=True, help="Look back this many minutes.")
 @_json
 @_log_dir_option
-def show(request_id: str, as_json: bool, log_dir: Path | None) -> None:
-    """Every event of one request, in time order, with its traceback.
+def show(request_id: str, trail: bool, trail_limit: int, trail_minutes: int,
+         as_json: bool, log_dir: Path | None) -> None:
+    """Every event of one request, in time order, with its traceback and breadcrumbs.
 
     REQUEST_ID may be spelled as a user read it: any case, dashes or not, O for 0, I or L for 1.
+    With --trail, the user's previous requests follow (with --json: one summary object per
+    earlier request, after the request's own lines).
     """
     try:
         folded = request_id_key(request_id)
@@ -114,11 +125,18 @@ def show(request_id: str, as_json: bool, log_dir: Path | None) -> None:
     folder = chosen_log_dir(log_dir)
     stats = ScanStats()
     entries = find_request(folder, request_id, stats, processes=available_cpus())
+    events = [entry.event for entry in entries]
+    earlier = (previous_requests(folder, events, limit=trail_limit, minutes=trail_minutes,
+                                 stats=stats) if trail and entries else None)
     with _output():
         if as_json:
             _echo_raw(entries)
+            for row in earlier.rows if earlier else ():
+                click.echo(orjson.dumps(row))
         elif entries:
-            click.echo(render_timeline([entry.event for entry in entries]), nl=False)
+            click.echo(render_timeline(events), nl=False)
+            if trail:
+                click.echo("\n" + format_previous_requests(earlier), nl=False)
     _report(stats)
     if not entries:
         click.echo(f"no events for request {folded} in {folder}", err=True)
@@ -132,6 +150,7 @@ def show(request_id: str, as_json: bool, log_dir: Path | None) -> None:
 @click.option("--user", help="User id, as logged in user_id.")
 @click.option("--path", help="Request path, e.g. /explore or '/user/*'.")
 @click.option("--status", help="HTTP status: 500, or a class such as 5xx.")
+@click.option("--slow", is_flag=True, help="Only requests slower than SLOW_REQUEST_MS.")
 @_since
 @_until
 @click.option("--limit", type=click.IntRange(min=1), help="Only the newest N matches.")
@@ -139,13 +158,13 @@ def show(request_id: str, as_json: bool, log_dir: Path | None) -> None:
 @_log_dir_option
 def search_command(
     level: str | None, event: str | None, user: str | None, path: str | None,
-    status: str | None, since: datetime | None, until: datetime | None, limit: int | None,
-    as_json: bool, log_dir: Path | None,
+    status: str | None, slow: bool, since: datetime | None, until: datetime | None,
+    limit: int | None, as_json: bool, log_dir: Path | None,
 ) -> None:
     """Events matching every given filter, oldest first, one per line."""
     try:
         query = Query(level=level, event=event, user=user, path=path, status=status,
-                      since=since, until=until)
+                      since=since, until=until, slow=slow)
     except QueryError as error:
         raise click.UsageError(str(error)) from None
     stats = ScanStats()

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 LOG_NAME = "microblog.log"
 # 256 KiB: big enough to amortise Python overhead, small enough that a block and its folded
-# copy stay in a core's L2 cache (1 MiB blocks measured ~5% slower).
+# copy stay in a core's L2 cache (larger blocks measured slower: benchmarks/history.md).
 BLOCK_SIZE = 1 << 18
 _GZIP_MAGIC = b"\x1f\x8b"
 _FIRST_LINE_LIMIT = 1 << 16

@@ -19,8 +19,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# Below this many bytes in total a fork (~2 ms here, children included) costs more than the
-# second core saves: see docs/triage.md, "The parallel scan".
+# Below this many bytes in total a fork (children included) costs more than the second core
+# saves: see docs/triage.md, "The parallel scan".
 MIN_SHARED_BYTES = 8 * 1024 * 1024
 
 
@@ -66,7 +66,7 @@ def map_shared(
             children.pop(0)
     finally:
         for pid, reader, _indices in children:  # interrupted: stop and reap the rest
-            import signal  # only on this path: the module costs ~0.5 ms of start-up
+            import signal  # only on this path: importing it slows every start-up
 
             with contextlib.suppress(OSError):
                 os.close(reader)

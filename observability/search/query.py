@@ -91,6 +91,7 @@ class Query:
     status: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    slow: bool = False  # only requests slower than SLOW_REQUEST_MS (logged with `slow: true`)
 
     def __post_init__(self) -> None:
         if self.request_id is not None:
@@ -127,6 +128,8 @@ class Query:
             return False
         if self.status is not None and not self._status_matches(event.get("status")):
             return False
+        if self.slow and event.get("slow") is not True:
+            return False
         if self.request_id is not None:
             logged = event.get("request_id")
             return isinstance(logged, str) and normalize_request_id(logged) == (
@@ -158,4 +161,6 @@ class Query:
             groups.append((self.status.encode(),))
         if self.user is not None and _PLAIN_TEXT.fullmatch(self.user):
             groups.append((self.user.encode(),))
+        if self.slow:
+            groups.insert(0, (b'"slow"',))  # rare: the best anchor there is
         return groups

@@ -13,10 +13,14 @@ import orjson
 
 from observability.exception_text import format_exception_text
 from observability.search.files import parse_timestamp
+from observability.story_text import format_breadcrumbs
 
-# Shown in the line's fixed columns (or as the traceback), so not repeated as key=value.
-_COLUMNS = frozenset({"timestamp", "level", "event", "request_id", "exception", "logger"})
-_FIRST_FIELDS = ("method", "path", "status", "duration_ms", "user_id", "remote_addr", "error")
+# Shown in the line's fixed columns (or as the traceback, the breadcrumbs), so not repeated
+# as key=value.
+_COLUMNS = frozenset({"timestamp", "level", "event", "request_id", "exception", "logger",
+                      "breadcrumbs"})
+_FIRST_FIELDS = ("method", "path", "status", "duration_ms", "db_queries", "db_ms", "slow",
+                 "user_id", "remote_addr", "error")
 _TRACE_FIELDS = ("trace_id", "span_id")
 _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@+%,")
 
@@ -71,10 +75,11 @@ def exception_text(event: Mapping[str, Any]) -> str:
 def format_event(
     event: Mapping[str, Any], *, with_request_id: bool = False, hidden: Iterable[str] = ()
 ) -> str:
-    """The event's line, followed by its traceback when it has one."""
+    """The event's line, then its breadcrumbs and its traceback when it has them."""
     line = format_event_line(event, with_request_id=with_request_id, hidden=hidden) + "\n"
+    crumbs = format_breadcrumbs(event.get("breadcrumbs"))
     traceback = exception_text(event)
-    return line + (traceback + "\n" if traceback else "")
+    return line + crumbs + (traceback + "\n" if traceback else "")
 
 
 def describe_request(events: Sequence[Mapping[str, Any]]) -> str:

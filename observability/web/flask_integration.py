@@ -1,8 +1,11 @@
 """Flask wiring for observability: the only module of the package that imports Flask.
 
 Per request: choose the request ID, bind it (with the user and the W3C trace) into structlog's
-contextvars so every event of the request carries it, put it on the response, log
-`request_finished` once, log `unhandled_exception` once per 500, and clear the context.
+contextvars so every event of the request carries it, start its trail (database counters and
+breadcrumbs, observability.pipeline.breadcrumbs), put the ID on the response, log
+`request_finished` once (at warning, with the trail, when slow; at debug for static files unless
+LOG_STATIC_REQUESTS), log `unhandled_exception` once per 500 (with the trail), and clear the
+context.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from typing import Any
 
 import click
 import structlog
-from flask import Flask, Response, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in
 
-from observability.logging_setup import bound_logger, configure_logging
+from observability.logging_setup import configure_logging
+from observability.pipeline.breadcrumbs import Trail, begin_trail, end_trail
 from observability.request_id import choose_request_id
 from observability.settings import ObservabilitySettings
+from observability.web.query_timing import listen_to_engines
 from observability.web.traceparent import parse_traceparent
+
+log = structlog.get_logger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _STATE_KEY = "microblog.observability"  # the request's state, in its WSGI environ
@@ -43,8 +50,11 @@ class _RequestState:
     request_id: str
     started: float
     user_id: int | str | None
+    trail: Trail
+    slow_ms: float
     finished: bool = False
     exception_logged: bool = False
+    quiet: bool = False  # request_finished at debug (see quiet_request)
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +69,7 @@ def init_app(app: Flask) -> None:
     configure_logging(settings)
     app.extensions["observability"] = settings
     log_startup_once(settings.version)
+    listen_to_engines()  # db_queries and db_ms, and the SQL breadcrumbs
 
     # Registered before any extension's hooks: ours runs first, and its after_request last.
     app.before_request(_begin_request)
@@ -78,6 +89,13 @@ def current_request_id() -> str:
     return _state().request_id if has_request_context() else ""
 
 
+def quiet_request() -> None:
+    """Log this request's `request_finished` at debug unless it ends with an error status: a
+    healthy probe every few seconds from each load balancer would otherwise flood the log."""
+    if has_request_context():
+        _state().quiet = True
+
+
 def package_version() -> str:
     """The installed microblog version, or "0" when running from an uninstalled tree."""
     try:
@@ -94,7 +112,7 @@ def log_startup_once(app_version: str) -> bool:
         if _startup_pid == pid:
             return False
         _startup_pid = pid
-    bound_logger(__name__).info("app_startup", pid=pid, version=app_version)
+    log.info("app_startup", pid=pid, version=app_version)
     return True
 
 
@@ -105,10 +123,14 @@ def _begin_request() -> None:
 
 def _start_state() -> _RequestState:
     """Choose the ID, read the user and trace, and bind them for every event of the request."""
+    settings = _settings()
+    started = time.perf_counter()
     state = _RequestState(
         request_id=choose_request_id(request.headers.get(REQUEST_ID_HEADER)),
-        started=time.perf_counter(),
+        started=started,
         user_id=_session_user_id(),
+        trail=begin_trail(settings.breadcrumbs_max, started),
+        slow_ms=settings.slow_request_ms,
     )
     request.environ[_STATE_KEY] = state
     context: dict[str, Any] = {"request_id": state.request_id, "user_id": state.user_id}
@@ -162,6 +184,7 @@ def _end_request(error: BaseException | None) -> None:
             _log_request_finished(state, 500)
     finally:
         structlog.contextvars.clear_contextvars()
+        end_trail()
 
 
 def _log_unhandled_exception(exc_info: ExcInfo) -> None:
@@ -171,14 +194,19 @@ def _log_unhandled_exception(exc_info: ExcInfo) -> None:
 
 def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:
     state.exception_logged = True
-    bound_logger(__name__).error(
+    trail = state.trail
+    log.error(
         "unhandled_exception",
         exc_info=exc_info,
         method=request.method,
         path=request.path,
+        endpoint=request.endpoint,
         remote_addr=request.remote_addr,
         user_agent=request.user_agent.string,
         form_keys=_form_keys(),
+        db_queries=trail.db_queries,  # so far: the email is written from this event alone
+        db_ms=trail.db_ms,
+        **({"breadcrumbs": trail.breadcrumbs()} if trail.keeps_breadcrumbs else {}),
     )
 
 
@@ -194,12 +222,43 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     if state.finished:
         return
     state.finished = True
-    bound_logger(__name__).info(
-        "request_finished",
-        method=request.method,
-        path=request.path,
-        status=status,
-        duration_ms=round((time.perf_counter() - state.started) * 1000, 3),
-        user_id=state.user_id,
-        remote_addr=request.remote_addr,
-    )
+    duration_ms = round((time.perf_counter() - state.started) * 1000, 3)
+    trail = state.trail
+    fields: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "endpoint": request.endpoint,  # None when no route matched (404, 405)
+        "status": status,
+        "duration_ms": duration_ms,
+        "db_queries": trail.db_queries,
+        "db_ms": trail.db_ms,
+        "user_id": state.user_id,
+        "remote_addr": request.remote_addr,
+    }
+    if duration_ms <= state.slow_ms:
+        # Static files (the app's and blueprints' `static` endpoints) at debug: a page view is
+        # not four lines. Their responses still carry the request ID header. A quiet request
+        # (see quiet_request) that failed after all (an error status) is logged as usual.
+        quiet = (state.quiet and status < 400) or (
+            _is_static_request() and not _settings().log_static_requests
+        )
+        (log.debug if quiet else log.info)("request_finished", **fields)
+        return
+    # A slow request is told like a failed one (static or not): at warning, with its trail.
+    fields["slow"] = True
+    if trail.keeps_breadcrumbs:
+        fields["breadcrumbs"] = trail.breadcrumbs()
+    log.warning("request_finished", **fields)
+
+
+def _is_static_request() -> bool:
+    """Whether Flask routed the request to a static-file endpoint (ours or a blueprint's)."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _settings() -> ObservabilitySettings:
+    """The settings init_app stored for the current app."""
+    settings = current_app.extensions["observability"]
+    assert isinstance(settings, ObservabilitySettings)
+    return settings

@@ -30,8 +30,8 @@ class AuthActions:
         return self.client.post("/login", data=with_csrf(self.client, "/login", data))
 
     def logout(self) -> TestResponse:
-        """GET /logout."""
-        return self.client.get("/logout")
+        """POST /logout with the navbar's CSRF token, as the Logout button does."""
+        return self.client.post("/logout", data=with_csrf(self.client, "/explore", {}))
 
 
 def csrf_token_from(html: str) -> str | None:

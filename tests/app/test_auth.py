@@ -184,7 +184,25 @@ def test_logout_ends_the_session(client: FlaskClient, alice: User, auth: AuthAct
 
 def test_logout_when_anonymous_is_harmless(client: FlaskClient) -> None:
     """Logging out without a session just redirects."""
-    assert client.get("/logout").status_code == 302
+    assert client.post("/logout").status_code == 302
+
+
+def test_get_logout_does_not_log_out(client: FlaskClient, alice: User) -> None:
+    """A GET /logout (a link or an image on another site) is a 405 and the session stays."""
+    assert client.get("/logout").status_code == 405
+    assert client.get("/index").status_code == 200
+
+
+def test_logout_needs_the_csrf_token(csrf_client: FlaskClient, make_user: MakeUser) -> None:
+    """With CSRF enforced, a POST /logout without the token is refused and the session stays;
+    the navbar's form, which carries it, logs out."""
+    make_user("alice")
+    auth = AuthActions(csrf_client)
+    assert auth.login("alice").status_code == 302
+    assert csrf_client.post("/logout").status_code == 400
+    assert csrf_client.get("/index").status_code == 200
+    assert auth.logout().status_code == 302
+    assert csrf_client.get("/index").headers["Location"].startswith("/login")
 
 
 def test_logged_in_users_are_sent_home_from_login_and_register(

@@ -164,9 +164,9 @@ def test_errors_groups_by_fingerprint(logs: Any) -> None:
     assert result.exit_code == 0
     blocks = result.stdout.strip().split("\n\n")
     assert len(blocks) == 2
-    assert blocks[0].splitlines()[0] == "RuntimeError at app/main/profiles.py:30 in user"
+    assert blocks[0].splitlines()[0] == "RuntimeError at app.main.profiles:user"
     assert blocks[1].splitlines()[:2] == [
-        "ZeroDivisionError at app/main/routes.py:42 in explore",
+        "ZeroDivisionError at app.main.routes:explore",
         "  2x, first 2024-05-01T10:02:00.000Z, last 2024-05-01T10:08:00.000Z"
         f"  (fingerprint {all_events()[2]['fingerprint']})",
     ]

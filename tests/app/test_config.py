@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError, coerce, gather_settings, persisted_secret_key
+from observability.settings import ObservabilitySettings
 
 
 def test_environment_overrides_yaml() -> None:
@@ -68,3 +69,14 @@ def test_engine_defaults_depend_on_the_database(tmp_path: Path) -> None:
     assert server_app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
         "hide_parameters": True, "pool_pre_ping": True, "pool_size": 2}
     assert server_app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/m"
+
+
+def test_console_format_and_static_requests_come_from_the_environment(tmp_path: Path) -> None:
+    """LOG_CONSOLE_FORMAT and LOG_STATIC_REQUESTS default to auto/false; the environment wins."""
+    defaults = ObservabilitySettings.from_mapping(gather_settings({}), state_dir=tmp_path)
+    assert (defaults.console_format, defaults.log_static_requests) == ("auto", False)
+    chosen = ObservabilitySettings.from_mapping(
+        gather_settings({"LOG_CONSOLE_FORMAT": "json", "LOG_STATIC_REQUESTS": "yes"}),
+        state_dir=tmp_path,
+    )
+    assert (chosen.console_format, chosen.log_static_requests) == ("json", True)

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import db
 from observability.mail.handler import ErrorEmailHandler
+from tests.apps import create_schema
 from tests.smtp_server import SMTPServer, TrustedCA
 
 SECRET_KEY = "app-secret-never-mailed-7f3a"
@@ -49,7 +50,7 @@ def mail_client(tmp_path: Path, app_config: dict[str, Any]) -> Iterator[MakeClie
         app = create_app(app_config)
         app.add_url_rule("/test-failure", "test_failure", _fail, methods=["GET", "POST"])
         with app.app_context():
-            db.create_all()
+            create_schema()
         apps.append(app)
         return app.test_client()
 

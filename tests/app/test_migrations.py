@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -94,3 +95,33 @@ def test_flask_cli_upgrade_in_a_subprocess(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert _tables(path) == {"alembic_version", "user", "post", "followers"}
+
+
+def test_admin_role_migration_up_and_down(app_config: dict[str, Any]) -> None:
+    """The admin-role step adds `is_admin` (false for existing users) and removes it again,
+    on SQLite and, with --postgres, on PostgreSQL, keeping the users and the name index."""
+    app = create_app(app_config)  # `database_url`: an empty SQLite file or PostgreSQL database
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "ac9c208578e8"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(sa.text(
+            "INSERT INTO \"user\" (username, email) VALUES ('old', 'old@example.com')"))
+        db.session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(sa.text(
+            "SELECT username, is_admin FROM \"user\"")).all() == [("old", False)]
+        db.session.remove()
+    result = runner.invoke(args=["db", "downgrade", "ac9c208578e8"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        assert "is_admin" not in {column["name"] for column in inspector.get_columns("user")}
+        assert db.session.scalar(sa.text("SELECT count(*) FROM \"user\"")) == 1
+        with pytest.raises(sa.exc.IntegrityError):  # the case-insensitive name index survived
+            db.session.execute(sa.text(
+                "INSERT INTO \"user\" (username, email) VALUES ('OLD', 'x@example.com')"))
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()

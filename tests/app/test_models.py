@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Post, User, as_utc, find_user, find_user_by_email
+from app.models import User, as_utc, find_user, find_user_by_email
 
 
 @pytest.fixture
@@ -76,20 +76,6 @@ def test_follow_and_unfollow(ctx: None) -> None:
     db.session.commit()
     assert not john.is_following(susan)
     assert susan.followers_count() == 0
-
-
-def test_feed_has_own_and_followed_posts_newest_first(ctx: None) -> None:
-    """The feed shows own posts and followed users' posts, not strangers', newest first."""
-    john, susan, mary = _user("john"), _user("susan"), _user("mary")
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    for minutes, author in enumerate([john, susan, mary, john]):
-        db.session.add(Post(body=f"post {minutes}", author=author,
-                            timestamp=start + timedelta(minutes=minutes)))
-    john.follow(susan)
-    db.session.commit()
-    bodies = [post.body for post in db.session.scalars(john.following_posts())]
-    assert bodies == ["post 3", "post 1", "post 0"]
-    assert [p.body for p in db.session.scalars(mary.following_posts())] == ["post 2"]
 
 
 def test_usernames_are_unique_ignoring_case_in_the_database(ctx: None) -> None:

@@ -55,14 +55,14 @@ def crashing_app(routes: Flask) -> Flask:
 
 def test_request_finished_once_with_its_fields(client: FlaskClient, log_file: Path) -> None:
     """Each request logs one request_finished with method, path, status, duration, user, address."""
-    client.get("/healthz?token=abc", headers={"X-Request-ID": "one"})
+    client.get("/login?token=abc", headers={"X-Request-ID": "one"})
     client.post("/login", data={"username": "nobody", "password": "x"},
                 headers={"X-Request-ID": "two"})
     first, second = events_named(log_file, "request_finished")
     assert first["request_id"] == "one" and second["request_id"] == "two"
     assert {k: first[k] for k in ("level", "method", "path", "status", "user_id",
                                   "remote_addr")} == {
-        "level": "info", "method": "GET", "path": "/healthz", "status": 200, "user_id": None,
+        "level": "info", "method": "GET", "path": "/login", "status": 200, "user_id": None,
         "remote_addr": "127.0.0.1",
     }
     assert isinstance(first["duration_ms"], float) and first["duration_ms"] >= 0

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from observability.web.flask_integration import current_request_id
+from tests.apps import built_app
 from tests.observability.log_reading import events_named
 
 FRESH_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")
@@ -21,8 +22,9 @@ SPAN = "00f067aa0ba902b7"
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    """The test configuration without TESTING's exception propagation: the real 500 path runs."""
-    return {**app_config, "PROPAGATE_EXCEPTIONS": False}
+    """The test configuration without TESTING's exception propagation: the real 500 path runs;
+    at DEBUG, so the healthy probes' request_finished lines (debug) are written too."""
+    return {**app_config, "PROPAGATE_EXCEPTIONS": False, "LOG_LEVEL": "DEBUG"}
 
 
 @pytest.fixture
@@ -42,6 +44,11 @@ def log_file(app: Flask) -> Path:
     return Path(app.config["LOG_DIR"]) / "microblog.log"
 
 
+def _log_of(app: Flask) -> Path:
+    """The app's JSON log."""
+    return Path(app.config["LOG_DIR"]) / "microblog.log"
+
+
 def _finished(log_file: Path, request_id: str) -> dict[str, object]:
     """The one request_finished event of a request."""
     (event,) = [e for e in events_named(log_file, "request_finished")
@@ -51,8 +58,7 @@ def _finished(log_file: Path, request_id: str) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/login", 200), ("/", 302), ("/static/css/microblog.css", 200), ("/no/such/page", 404),
-     ("/healthz", 200), ("/crash", 500)],
+    [("/login", 200), ("/", 302), ("/no/such/page", 404), ("/healthz", 200), ("/crash", 500)],
 )
 def test_every_response_kind_carries_the_id(
     crashing_app: Flask, log_file: Path, path: str, status: int
@@ -63,6 +69,42 @@ def test_every_response_kind_carries_the_id(
         request_id = response.headers["X-Request-ID"]
     assert FRESH_ID.fullmatch(request_id)
     assert _finished(log_file, request_id)["status"] == status
+
+
+def test_static_files_carry_the_id_and_log_at_debug(
+    app_config: dict[str, Any]
+) -> None:
+    """A static file's response has its ID; its request_finished is a debug line."""
+    with built_app({**app_config, "LOG_LEVEL": "DEBUG"}) as app:
+        with app.test_client().get("/static/css/microblog.css") as response:
+            assert response.status_code == 200
+            request_id = response.headers["X-Request-ID"]
+        event = _finished(_log_of(app), request_id)
+    assert FRESH_ID.fullmatch(request_id)
+    assert event["level"] == "debug" and event["status"] == 200
+
+
+def test_static_files_are_not_logged_at_info(app_config: dict[str, Any]) -> None:
+    """At the default LOG_LEVEL a page's CSS and JS add no request_finished lines."""
+    # This module's apps log at DEBUG (see app_config): back to the shipped INFO here.
+    with built_app({**app_config, "LOG_LEVEL": "INFO"}) as app:
+        with app.test_client().get("/static/css/microblog.css") as response:
+            request_id = response.headers["X-Request-ID"]
+        log_file = _log_of(app)
+    assert FRESH_ID.fullmatch(request_id)
+    assert not [e for e in events_named(log_file, "request_finished")
+                if e["request_id"] == request_id]
+
+
+def test_log_static_requests_logs_them_at_info(
+    app_config: dict[str, Any]
+) -> None:
+    """LOG_STATIC_REQUESTS=true brings back static files' request_finished at info."""
+    with built_app({**app_config, "LOG_STATIC_REQUESTS": True}) as app:
+        with app.test_client().get("/static/css/microblog.css") as response:
+            request_id = response.headers["X-Request-ID"]
+        event = _finished(_log_of(app), request_id)
+    assert event["level"] == "info" and event["path"] == "/static/css/microblog.css"
 
 
 def test_method_not_allowed_carries_the_id(client: FlaskClient) -> None:

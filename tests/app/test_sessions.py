@@ -1,27 +1,27 @@
-"""The session interface reuses its serializer, and only while the keys stay the same."""
+"""Flask's signed-cookie sessions: shared by every worker that holds the key, void without it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import User
-from app.sessions import ReusedSerializerSessionInterface
+from tests.apps import built_app
 
 
-def test_the_serializer_is_reused_until_a_key_changes(app: Flask) -> None:
-    """Same keys, same serializer; a new SECRET_KEY or fallback list builds a new one."""
-    interface = app.session_interface
-    assert isinstance(interface, ReusedSerializerSessionInterface)
-    first = interface.get_signing_serializer(app)
-    assert first is not None
-    assert interface.get_signing_serializer(app) is first
-    app.config["SECRET_KEY_FALLBACKS"] = ["old-key"]
-    rotated = interface.get_signing_serializer(app)
-    assert rotated is not first
-    assert rotated is not None and rotated.loads(first.dumps({"a": 1})) == {"a": 1}
-    app.config["SECRET_KEY"] = "another-key"
-    assert interface.get_signing_serializer(app) is not rotated
+def test_a_session_survives_on_another_worker_with_the_shared_key(
+    app_config: dict[str, Any], client: FlaskClient, alice: User
+) -> None:
+    """A second app on the same database and SECRET_KEY (another worker) honours the cookie."""
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    with built_app(app_config) as other_worker:
+        other = other_worker.test_client()
+        other.set_cookie(name, cookie.value)
+        assert other.get("/index").status_code == 200
 
 
 def test_a_new_secret_key_signs_everyone_out(app: Flask, client: FlaskClient,
@@ -31,8 +31,3 @@ def test_a_new_secret_key_signs_everyone_out(app: Flask, client: FlaskClient,
     app.config["SECRET_KEY"] = "a-brand-new-key"
     assert client.get("/index").status_code == 302
 
-
-def test_an_app_without_a_key_has_no_serializer(app: Flask) -> None:
-    """As Flask's own: no SECRET_KEY, no signed sessions."""
-    app.config["SECRET_KEY"] = None
-    assert app.session_interface.get_signing_serializer(app) is None

@@ -28,7 +28,7 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     # Attached, not visible: on a phone the navbar links sit behind the toggler.
-    expect(page.locator('a[href="/logout"]')).to_be_attached()
+    expect(page.locator('form[action="/logout"] button')).to_be_attached()
 
 
 def sign_up(page: Page, username: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.gunicorn_server import GunicornServer, StartGunicorn, start_gunicorn
+from tests.e2e.redis_server import RedisServer, start_redis
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ def gunicorn_server(tmp_path: Path) -> Iterator[StartGunicorn]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own on a free loopback port, stopped afterwards."""
+    server = start_redis(tmp_path / "redis")
+    yield server
+    server.stop()

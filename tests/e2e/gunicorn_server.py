@@ -87,6 +87,10 @@ class GunicornServer:
             parts.append(f"--- {path.name} ---\n{text[-tail:]}")
         return "\n".join(parts)
 
+    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`flask --app wsgi ARGS` against this server's database and settings (an operator)."""
+        return _flask(self.env, *args)
+
     def stop(self) -> int | None:
         """SIGTERM (graceful), wait, then SIGKILL the whole group; the master's exit code."""
         if self.process.poll() is None:
@@ -161,14 +165,20 @@ def _server_env(work_dir: Path, overrides: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _migrate(env: Mapping[str, str]) -> None:
-    """The schema the way `make serve` makes it: `flask db upgrade`."""
+def _flask(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a `flask --app wsgi` command; a failure raises with its output."""
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=PROJECT_ROOT, env=dict(env), capture_output=True, text=True, timeout=120,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"flask db upgrade failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _migrate(env: Mapping[str, str]) -> None:
+    """The schema the way `make serve` makes it: `flask db upgrade`."""
+    _flask(env, "db", "upgrade")
 
 
 def _spawn(

@@ -36,7 +36,7 @@ def test_gunicorn_lines_come_out_as_json_through_the_pipeline(
 ) -> None:
     """Booting and shutdown lines are JSON in the log file; nothing plain-text, no access log."""
     server = gunicorn_server(workers=2)
-    assert _get(server, "/healthz", "json-check")[0] == 200
+    assert _get(server, "/login", "json-check")[0] == 200
     assert server.stop() == 0
 
     records = server.log_records()
@@ -45,7 +45,7 @@ def test_gunicorn_lines_come_out_as_json_through_the_pipeline(
         assert f"Booting worker with pid: {pid}" in booted  # each worker: booted, then started
     assert "Shutting down: Master" in booted  # the master's own lines reach the file too
     assert not [r for r in records if r["logger"] == "gunicorn.access"]
-    assert [r["path"] for r in records if r.get("request_id") == "json-check"] == ["/healthz"]
+    assert [r["path"] for r in records if r.get("request_id") == "json-check"] == ["/login"]
     assert server.stderr_path.read_text() == ""  # gunicorn's plain-text handlers are gone
     console = server.stdout_path.read_text(encoding="utf-8").splitlines()
     assert console
@@ -90,11 +90,13 @@ def test_a_worker_timeout_is_logged_once_and_answered_with_the_id(
         ("unhandled_exception", "too-slow")
     ]
     assert from_worker[0]["exception"][0]["exc_type"] == "SystemExit"
-    # The master reports the timeout (a slow boot under load could add one more, never
-    # anything else); gunicorn's own "Error handling request" copy is gone.
+    # The master reports the timeout (a slow boot under load could add one more, and a worker
+    # slow to exit under load is then killed: "was sent SIGKILL!"); gunicorn's own "Error
+    # handling request" copy is gone.
     from_master = [r["event"] for r in errors if r["logger"] == "gunicorn.error"]
-    assert from_master
-    assert all(event.startswith("WORKER TIMEOUT") for event in from_master)
+    assert any(event.startswith("WORKER TIMEOUT") for event in from_master)
+    assert all(event.startswith("WORKER TIMEOUT") or "was sent SIGKILL" in event
+               for event in from_master), from_master
 
 
 @pytest.mark.slow
@@ -103,7 +105,7 @@ def test_preloaded_app_workers_share_the_log_file(gunicorn_server: StartGunicorn
     server = gunicorn_server(workers=2, extra_args=["--preload"])
     request_ids = [f"preload-{number}" for number in range(200)]
     for request_id in request_ids:
-        assert _get(server, "/healthz", request_id)[0] == 200
+        assert _get(server, "/login", request_id)[0] == 200
     assert server.stop() == 0
 
     records = server.log_records()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import structlog
 from werkzeug.security import generate_password_hash
 
@@ -22,13 +23,14 @@ from app import create_app
 from app.extensions import db
 from app.models import User
 from observability.logging_setup import remove_installed_handlers
+from tests.apps import create_schema
 
 pytestmark = pytest.mark.slow
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "logging.md"
 RECIPE_BLOCK = re.compile(r"```sh\n# recipe: (?P<name>[\w-]+)\n(?P<body>.*?)```", re.DOTALL)
 RECIPES = {"story-uncompressed", "setup", "story", "errors-last-hour", "slowest", "5xx-by-path",
-           "user", "timeline"}
+           "user", "timeline", "db-time", "breadcrumbs"}
 
 # The values the doc's examples use; the generated log is made to contain them.
 STORY_ID = "7K3MQ-9XA2B-TR5WN"
@@ -78,6 +80,8 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
 
     def crash(kind: str) -> str:
         structlog.get_logger("app.reports").info("report_started", kind=kind)
+        db.session.execute(sa.select(sa.func.count(User.id)).where(User.username != kind))
+        structlog.get_logger("app.reports").debug("report_counted", kind=kind)  # a breadcrumb
         raise RuntimeError(f"{kind} report failed")
 
     def slow(ms: int) -> str:
@@ -86,26 +90,28 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
 
     app.add_url_rule("/crash/<kind>", "crash", crash)
     app.add_url_rule("/slow/<int:ms>", "slow", slow)
+    # Filler lines that rotate the log (a healthy /healthz logs at debug, below LOG_LEVEL).
+    app.add_url_rule("/ping", "ping", lambda: "pong")
     with app.app_context():
-        db.create_all()
+        create_schema()
         # A cheap hash of the same kind the app writes: the app's scrypt would slow the story.
         db.session.add(User(id=USER_ID, username="susan", email="susan@example.com",
                             password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")))
         db.session.commit()
     client = app.test_client()
     for _ in range(15):
-        client.get("/healthz")
+        client.get("/ping")
     client.post("/login", data={"username": "susan", "password": PASSWORD})
     client.post("/index", data={"post": "hello, log"})
     client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
     for ms in SLOW_MS:
         client.get(f"/slow/{ms}", headers={"X-Request-ID": f"slow-{ms}"})
-    client.get("/logout")
+    client.post("/logout")
     client.get("/crash/report", headers={"X-Request-ID": "boom-2"})
     client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
     client.post("/login", data={"username": "susan", "password": "wrong password"})
     for _ in range(15):
-        client.get("/healthz")
+        client.get("/ping")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -270,7 +276,7 @@ def test_a_users_activity(recipes: dict[str, str], archived_log: GeneratedLog) -
     ]
     assert [(row[3], row[4]) for row in activity if row[2] == "request_finished"] == [
         ("POST", "/login"), ("POST", "/index"), ("GET", "/crash/report"),
-        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("GET", "/logout"),
+        *(("GET", f"/slow/{ms}") for ms in SLOW_MS), ("POST", "/logout"),
     ]
     assert [row[2] for row in activity if row[2] != "request_finished"][:2] == [
         "user_logged_in", "post_created"
@@ -286,3 +292,29 @@ def test_timeline_across_rotations(recipes: dict[str, str], archived_log: Genera
     ]
     stamps = [row.split("\t")[0] for row in timeline]
     assert stamps == sorted(stamps), "oldest first across rotated and compressed files"
+
+
+def test_requests_by_database_time(recipes: dict[str, str], archived_log: GeneratedLog) -> None:
+    """The ten requests with the most database time, heaviest first, with their query counts."""
+    heaviest = _json_lines(run(recipes, "db-time", archived_log))
+    finished = [e for e in archived_log.events_oldest_first() if e["event"] == "request_finished"]
+    assert heaviest == [
+        {k: e[k] for k in ("db_ms", "db_queries", "duration_ms", "method", "path", "request_id")}
+        for e in sorted(finished, key=lambda e: -e["db_ms"])[:10]
+    ]
+    assert len(heaviest) == 10 and any(row["db_queries"] > 0 for row in heaviest)
+
+
+def test_the_breadcrumbs_of_one_error(recipes: dict[str, str], archived_log: GeneratedLog
+                                      ) -> None:
+    """The story's trail: its statements (placeholders only) and its unwritten debug event."""
+    lines = run(recipes, "breadcrumbs", archived_log)
+    [error] = [e for e in archived_log.events_oldest_first()
+               if e.get("request_id") == STORY_ID and e["event"] == "unhandled_exception"]
+    rows = [line.split("\t") for line in lines]
+    assert [(float(r[0]), r[1], r[3]) for r in rows] == [
+        (c["offset_ms"], c["category"], c["message"]) for c in error["breadcrumbs"]]
+    assert [r[2] for r in rows if r[1] == "log"] == ["debug"]
+    assert rows[-1][3] == "report_counted kind=report"
+    assert any(r[1] == "sql" and "count(" in r[3] and "?" in r[3] for r in rows)
+    assert all(float(r[2]) >= 0 for r in rows if r[1] == "sql")

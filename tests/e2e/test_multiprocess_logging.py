@@ -40,7 +40,7 @@ def _planned_requests() -> dict[str, tuple[str, int]]:
         elif number % 10 == 1:
             path, status = "/login", 200
         else:
-            path, status = "/healthz", 200
+            path, status = "/livez", 200
         plan[f"e2e-{number:05d}"] = (path, status)
     return plan
 
@@ -50,7 +50,8 @@ def test_every_request_is_logged_once_across_rotations(gunicorn_server: StartGun
     """Thousands of concurrent requests, 4 writers, many rotations: each ID in one line."""
     server = gunicorn_server(
         workers=WORKERS,
-        env={"LOG_MAX_BYTES": str(MAX_BYTES), "LOG_BACKUP_COUNT": "1000"},
+        # DEBUG: healthy /livez probes log their request_finished at debug.
+        env={"LOG_MAX_BYTES": str(MAX_BYTES), "LOG_BACKUP_COUNT": "1000", "LOG_LEVEL": "DEBUG"},
     )
     plan = _planned_requests()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
+import os
+import pty
+import re
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import structlog
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from observability import logging_setup
-from observability.logging_setup import INSTALLED_MARK, configure_logging, parse_level
+from observability.logging_setup import (
+    INSTALLED_MARK,
+    configure_logging,
+    parse_console_format,
+    parse_level,
+)
 from observability.settings import ObservabilitySettings
 from tests.observability.log_reading import read_log
 
@@ -54,7 +63,28 @@ def test_structlog_events_become_json_lines(configure: Configure) -> None:
     assert {k: v for k, v in event.items() if k != "timestamp"} == {
         "level": "info", "event": "post_created", "logger": "app.main.routes",
         "request_id": "R1", "user_id": 4, "post_id": 9,
+        "service": "microblog", "host": socket.gethostname(),
     }
+
+
+def test_every_line_is_rendered_by_python_json_logger(
+    configure: Configure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our events and library records both pass through python-json-logger's `format`."""
+    formatted: list[object] = []
+    original = OrjsonFormatter.format
+
+    def spy(self: OrjsonFormatter, record: logging.LogRecord) -> str:
+        formatted.append(record.msg)
+        return original(self, record)
+
+    monkeypatch.setattr(OrjsonFormatter, "format", spy)
+    settings = configure()
+    structlog.get_logger("ours").info("ours_event")
+    logging.getLogger("werkzeug").warning("theirs %s", "event")
+    assert [m["event"] for m in formatted if isinstance(m, dict)] == ["ours_event", "theirs event"]
+    assert [event["event"] for event in read_log(settings.log_file)] == [
+        "ours_event", "theirs event"]
 
 
 def test_third_party_records_get_the_same_shape_and_context(configure: Configure) -> None:
@@ -70,6 +100,20 @@ def test_third_party_records_get_the_same_shape_and_context(configure: Configure
     assert event["request_id"] == "R2"
     assert event["pool"] == "main"
     assert "positional_args" not in event and "args" not in event
+
+
+def test_a_library_records_extra_never_overrides_our_fields(configure: Configure) -> None:
+    """Forged request_id, user_id, level, timestamp, service and host in `extra` are ignored."""
+    settings = configure()
+    structlog.contextvars.bind_contextvars(request_id="REAL", user_id=4)
+    forged = {"request_id": "FORGED", "user_id": 99, "level": "critical", "timestamp": "then",
+              "logger": "x", "service": "other", "host": "elsewhere", "fingerprint": "f"}
+    logging.getLogger("werkzeug").warning("hello", extra={**forged, "peer": "10.0.0.1"})
+    (event,) = read_log(settings.log_file)
+    assert (event["request_id"], event["user_id"], event["level"]) == ("REAL", 4, "warning")
+    assert event["timestamp"].endswith("Z") and event["logger"] == "werkzeug"
+    assert (event["service"], event["host"]) == ("microblog", socket.gethostname())
+    assert "fingerprint" not in event and event["peer"] == "10.0.0.1"
 
 
 def test_exceptions_are_structured_for_both_kinds_of_logger(configure: Configure) -> None:
@@ -148,39 +192,43 @@ def test_reconfiguring_replaces_our_handlers_and_keeps_others(
 def test_a_logger_made_before_reconfiguring_obeys_the_new_level_and_secrets(
     configure: Configure, tmp_path: Path
 ) -> None:
-    """A module-level logger (and one bound earlier) follows each configuration, not its first."""
+    """A module-level logger follows each configuration, not its first; bound ones the sinks."""
     first = configure(secret_values=("first-secret",))
     MODULE_LOGGER.info("early", note="first-secret")
-    bound = MODULE_LOGGER.bind(component="cache")
+    bound = MODULE_LOGGER.bind(component="cache")  # structlog: keeps the chain it was bound with
     second = configure(log_dir=tmp_path / "second", log_level="WARNING",
                        secret_values=("second-secret",))
     MODULE_LOGGER.info("dropped_below_the_new_level")
     MODULE_LOGGER.warning("late", note="first-secret second-secret")
-    bound.warning("bound_late", note="second-secret")
+    bound.info("bound_dropped_below_the_new_level")
+    bound.warning("bound_late", note="first-secret")
     assert [(e["event"], e["note"]) for e in read_log(first.log_file)] == [
         ("early", "[REDACTED]")]
     assert [(e["event"], e["note"]) for e in read_log(second.log_file)] == [
         ("late", "first-secret [REDACTED]"), ("bound_late", "[REDACTED]")]
 
 
-def test_bound_logger_is_reused_until_the_next_configuration(
-    configure: Configure, tmp_path: Path
-) -> None:
-    """bound_logger gives one logger per configuration; a new level and new secrets apply."""
-    first = configure(secret_values=("first-secret",))
-    logger = logging_setup.bound_logger("app.hot_path")
-    assert logging_setup.bound_logger("app.hot_path") is logger
-    logger.info("early", note="first-secret")
-    second = configure(log_dir=tmp_path / "second", log_level="WARNING",
-                       secret_values=("second-secret",))
-    relogged = logging_setup.bound_logger("app.hot_path")
-    assert relogged is not logger
-    relogged.info("dropped_below_the_new_level")
-    relogged.warning("late", note="second-secret")
-    assert [(e["event"], e["note"], e["logger"]) for e in read_log(first.log_file)] == [
-        ("early", "[REDACTED]", "app.hot_path")]
-    assert [(e["event"], e["note"]) for e in read_log(second.log_file)] == [
-        ("late", "[REDACTED]")]
+def test_a_module_logger_follows_the_level_down_and_up(configure: Configure) -> None:
+    """The level of each configuration applies to loggers already used: no cached level."""
+    first = configure(log_level="ERROR")
+    MODULE_LOGGER.info("hidden_at_error")
+    second = configure(log_dir=first.log_dir.parent / "second", log_level="DEBUG")
+    MODULE_LOGGER.debug("shown_at_debug")
+    third = configure(log_dir=first.log_dir.parent / "third", log_level="WARNING")
+    MODULE_LOGGER.info("hidden_at_warning")
+    MODULE_LOGGER.warning("shown_at_warning")
+    assert read_log(first.log_file) == []
+    assert [e["event"] for e in read_log(second.log_file)] == ["shown_at_debug"]
+    assert [e["event"] for e in read_log(third.log_file)] == ["shown_at_warning"]
+
+
+def test_configuring_twice_alike_installs_one_set_of_sinks(configure: Configure) -> None:
+    """configure_logging is idempotent: the same settings twice give one file handler, one line."""
+    configure()
+    settings = configure()
+    assert len(_installed()) == 1
+    MODULE_LOGGER.warning("once")
+    assert [e["event"] for e in read_log(settings.log_file)] == ["once"]
 
 
 def test_our_events_still_reach_handlers_we_did_not_install(
@@ -205,11 +253,11 @@ def test_werkzeug_access_lines_are_dropped_but_not_its_other_lines(configure: Co
     ]
 
 
-def test_console_is_pretty_and_escaped_in_debug(
+def test_pretty_console_is_aligned_text_and_escaped(
     configure: Configure, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Debug mode prints aligned text; a newline in a value cannot start a fake line."""
-    configure(console=True, debug=True)
+    """LOG_CONSOLE_FORMAT=pretty prints text; a newline in a value cannot start a fake line."""
+    configure(console=True, console_format="pretty")
     structlog.get_logger("ours").warning("login_failed", username='eve\n2026 [error] "forged"')
     try:
         raise ValueError("bad\nvalue")
@@ -222,11 +270,12 @@ def test_console_is_pretty_and_escaped_in_debug(
     assert any(line.startswith("Traceback (most recent call last):") for line in lines)
 
 
-def test_console_is_json_outside_debug(
-    configure: Configure, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("console_format", ["auto", "json"])
+def test_console_is_json_when_no_terminal_watches(
+    configure: Configure, capsys: pytest.CaptureFixture[str], console_format: str
 ) -> None:
-    """Without debug the console prints the same JSON lines as the file."""
-    settings = configure(console=True)
+    """`auto` on a pipe (and `json` anywhere) prints the same JSON lines as the file."""
+    settings = configure(console=True, console_format=console_format, debug=True)
     structlog.get_logger("ours").info("hello", n=1)
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line) == read_log(settings.log_file)[0]
@@ -306,20 +355,44 @@ def test_unknown_level_is_an_error() -> None:
         parse_level("VERBOSE")
 
 
-def test_console_lines_go_to_a_utf8_stream_as_bytes_in_order() -> None:
-    """A rendered line lands whole, after text written to the same stream before it."""
-    raw = io.BytesIO()
-    stream = io.TextIOWrapper(raw, encoding="utf-8")
-    handler = logging.StreamHandler(stream)
-    stream.write("printed first\n")  # still in the text layer's buffer
-    logging_setup.write_to_stream(handler, '{"event":"caf\u00e9"}\n'.encode())
-    assert raw.getvalue() == 'printed first\n{"event":"caf\u00e9"}\n'.encode()
+def test_auto_console_on_a_terminal_is_pretty_and_keeps_the_running_on_line(
+    configure: Configure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a pty, `auto` gives ConsoleRenderer's text; werkzeug's startup URL reads plainly."""
+    leader, follower = pty.openpty()
+    try:
+        with os.fdopen(follower, "w", encoding="utf-8", closefd=False) as terminal:
+            monkeypatch.setattr("sys.stdout", terminal)
+            settings = configure(console=True, console_format="auto")
+            logging.getLogger("werkzeug").info(
+                "WARNING: This is a development server.\n * Running on http://127.0.0.1:5000")
+            structlog.get_logger("ours").info("hello", n=1)
+            terminal.flush()
+            events = read_log(settings.log_file)
+        output = os.read(leader, 65536).decode()
+    finally:
+        os.close(leader)
+        os.close(follower)
+    lines = _without_ansi(output).splitlines()
+    assert any(line.startswith(" * Running on http://127.0.0.1:5000 ") for line in lines)
+    assert "\x1b[" in output  # coloured, for a terminal
+    assert "{" not in output
+    assert "hello" in output and "n=1" in _without_ansi(output)
+    assert [e["event"] for e in events][-1] == "hello"  # the file: JSON
 
 
-def test_console_lines_to_another_encoding_are_text() -> None:
-    """A stream in another encoding gets the line as text, encoded (or escaped) by the stream."""
-    raw = io.BytesIO()
-    stream = io.TextIOWrapper(raw, encoding="latin-1", errors="backslashreplace")
-    handler = logging.StreamHandler(stream)
-    logging_setup.write_to_stream(handler, '{"event":"caf\u00e9 \u2603"}\n'.encode())
-    assert raw.getvalue() == b'{"event":"caf\xe9 \\u2603"}\n'
+def _without_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.mark.parametrize(("name", "value"), [("auto", "auto"), (" Pretty ", "pretty"),
+                                             ("JSON", "json")])
+def test_console_format_names(name: str, value: str) -> None:
+    """LOG_CONSOLE_FORMAT accepts auto, pretty and json in any case."""
+    assert parse_console_format(name) == value
+
+
+def test_unknown_console_format_is_an_error(configure: Configure) -> None:
+    """A typo in LOG_CONSOLE_FORMAT is reported with the valid choices before anything changes."""
+    with pytest.raises(ValueError, match="LOG_CONSOLE_FORMAT must be one of auto, pretty, json"):
+        configure(console_format="colour")

@@ -13,7 +13,7 @@ FRESH_ID = re.compile(f"{_GROUP}-{_GROUP}-{_GROUP}")
 
 
 def test_fresh_ids_have_three_groups_of_five_crockford_symbols() -> None:
-    """Every ID, across several batches of random bytes, is `XXXXX-XXXXX-XXXXX`."""
+    """Every ID is `XXXXX-XXXXX-XXXXX` of Crockford symbols, and none repeats."""
     ids = [new_request_id() for _ in range(500)]
     assert all(FRESH_ID.fullmatch(request_id) for request_id in ids)
     assert len(set(ids)) == len(ids)
@@ -29,8 +29,8 @@ def test_every_symbol_is_used_at_every_position() -> None:
 
 
 def test_a_forked_child_never_reuses_the_parents_random_bytes() -> None:
-    """After fork, parent and child draw different IDs, though the parent had bytes in hand."""
-    new_request_id()  # the parent now holds unread random bytes for further IDs
+    """After fork, parent and child draw different IDs."""
+    new_request_id()  # the parent has made IDs before it forks
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report its next IDs, and leave without running pytest's exit

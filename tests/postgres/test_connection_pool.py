@@ -10,6 +10,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
+from tests.apps import create_schema
 from tests.postgres.cluster import APP_ROLE, Cluster
 
 pytestmark = pytest.mark.postgres
@@ -43,6 +44,8 @@ def test_pool_pre_ping_hides_a_database_restart(
         (tmp_path / "production.yaml").write_text(config_text)
         monkeypatch.setenv("MICROBLOG_CONFIG", str(tmp_path / "production.yaml"))
     app = create_app(app_config)
+    with app.app_context():
+        create_schema()  # /healthz is a readiness check: it reads the tables
     client = app.test_client()
     try:
         assert client.get("/healthz").status_code == 200  # leaves a connection in the pool

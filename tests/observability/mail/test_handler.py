@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from structlog.contextvars import bound_contextvars, merge_contextvars
+from structlog.contextvars import bound_contextvars
 from structlog.testing import capture_logs
 
-from observability.logging_setup import common_processors, json_formatter
+from observability.logging_setup import json_formatter, processor_chain
 from observability.mail.handler import ErrorEmailHandler, build_email_handler
 from observability.mail.throttle import EmailThrottle
-from observability.pipeline.processors import add_record_extras
 from observability.settings import ObservabilitySettings
 from tests.smtp_server import SMTPServer
 
@@ -57,8 +56,7 @@ def attach(tmp_path: Path) -> Iterator[Attach]:
     def _attach(settings: ObservabilitySettings, **options: Any) -> tuple[ErrorEmailHandler,
                                                                           logging.Logger]:
         handler = ErrorEmailHandler(settings, **options)
-        foreign_chain = [merge_contextvars, add_record_extras, *common_processors(settings)]
-        handler.setFormatter(json_formatter(foreign_chain))
+        handler.setFormatter(json_formatter(processor_chain(settings)))
         logger = logging.getLogger(f"test.email.{uuid.uuid4().hex}")
         logger.propagate = False
         logger.setLevel(logging.DEBUG)

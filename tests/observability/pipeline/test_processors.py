@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import calendar
-import json
 import logging
-
-import pytest
 
 from observability.pipeline.exceptions import structured_exception
 from observability.pipeline.processors import (
-    JSONLineRenderer,
     UTCTimestamper,
     add_record_extras,
     escape_control_chars,
     escape_for_console,
     exception_as_text,
+    keep_werkzeug_banner_lines,
     strip_ansi_styles,
 )
 
@@ -83,45 +80,6 @@ def test_record_extras_ignores_structlog_events() -> None:
     assert add_record_extras(None, "info", {"event": "x"}) == {"event": "x"}
 
 
-def test_json_line_puts_the_leading_fields_first() -> None:
-    """timestamp, level, event, logger and request_id lead, the rest keep their order."""
-    event = {"b": 1, "request_id": "R", "logger": "l", "event": "e", "a": 2, "level": "info",
-             "timestamp": "t"}
-    line = JSONLineRenderer()(None, "info", event)
-    assert list(json.loads(line)) == ["timestamp", "level", "event", "logger", "request_id",
-                                      "b", "a"]
-
-
-def test_json_line_leaves_the_event_dict_alone() -> None:
-    """Rendering does not consume the dict (another handler may render it too)."""
-    event = {"event": "e", "level": "info", "x": [1]}
-    JSONLineRenderer()(None, "info", event)
-    assert event == {"event": "e", "level": "info", "x": [1]}
-
-
-@pytest.mark.parametrize(
-    "hostile",
-    ['evil\n{"level":"critical","event":"forged"}', "a\rb", "\x00\x1b[31m", "x\u2028y\u2029z\x85"],
-)
-def test_json_line_is_one_line_whatever_the_values(hostile: str) -> None:
-    """Newlines, control and Unicode line separators stay escaped inside one JSON object."""
-    line = JSONLineRenderer()(None, "info", {"event": "e", hostile: hostile})
-    assert line.splitlines() == [line]
-    assert "\n" not in line and "\u2028" not in line and "\x85" not in line
-    assert json.loads(line) == {"event": "e", hostile: hostile}
-
-
-def test_json_line_renders_odd_values_as_text() -> None:
-    """Values orjson cannot encode, and non-string keys, still render."""
-
-    class Odd:
-        def __str__(self) -> str:
-            return "odd!"
-
-    line = JSONLineRenderer()(None, "info", {"event": "e", "v": Odd(), "d": {1: "one"}})
-    assert json.loads(line) == {"event": "e", "v": "odd!", "d": {"1": "one"}}
-
-
 def test_escape_control_chars_makes_them_visible() -> None:
     """Line breaks, escape sequences and separators become visible symbols; text stays."""
     assert escape_control_chars("a\nb\x1b[2Jc\u2028d\x85\x9bé\t") == "a␊b␛[2Jc␤d␤\ufffdé␉"
@@ -156,10 +114,13 @@ def test_library_colour_codes_are_stripped_from_messages() -> None:
     assert strip_ansi_styles(None, "info", {"event": "plain"}) == {"event": "plain"}
 
 
-def test_json_line_bytes_are_the_rendered_line_with_its_newline() -> None:
-    """`render_line` (what the file and console sinks write) is `render`'s text plus "\\n"."""
-    renderer = JSONLineRenderer()
-    event = {"event": "e", "level": "info", "name": "\u2028ünï"}
-    line = renderer.render_line(event)
-    assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert line == (renderer.render(event) + "\n").encode("utf-8")
+def test_werkzeug_startup_text_keeps_its_lines_on_the_console() -> None:
+    """werkzeug's own multi-line banner keeps its breaks; a message with arguments does not."""
+    banner = logging.LogRecord("werkzeug", logging.INFO, "x.py", 1,
+                               "WARNING: dev server\n * Running on http://127.0.0.1:5000", (), None)
+    request_line = logging.LogRecord("werkzeug", logging.INFO, "x.py", 1, "code 400: %s",
+                                     ("a\nb",), None)
+    for record, expected in ((banner, "WARNING: dev server\n * Running on http://127.0.0.1:5000"),
+                             (request_line, "code 400: a␊b")):
+        event = escape_for_console(None, "info", {"event": record.getMessage(), "_record": record})
+        assert keep_werkzeug_banner_lines(None, "info", event)["event"] == expected

@@ -37,12 +37,12 @@ def test_recent_errors_groups_the_story_newest_first(log_dir: Path) -> None:
     groups = [group.as_dict() for group in recent_errors(log_dir)]
     assert [{key: group[key] for key in group if key != "fingerprint"} for group in groups] == [
         {
-            "kind": "RuntimeError", "place": "app/main/profiles.py:30 in user", "count": 1,
+            "kind": "RuntimeError", "place": "app.main.profiles:user", "count": 1,
             "first_seen": "2024-05-01T10:11:00.000Z", "last_seen": "2024-05-01T10:11:00.000Z",
             "message": "profile failed", "latest_request_ids": [PROFILE],
         },
         {
-            "kind": "ZeroDivisionError", "place": "app/main/routes.py:42 in explore", "count": 2,
+            "kind": "ZeroDivisionError", "place": "app.main.routes:explore", "count": 2,
             "first_seen": "2024-05-01T10:02:00.000Z", "last_seen": "2024-05-01T10:08:00.000Z",
             "message": "division by zero", "latest_request_ids": [BOOM2, BOOM1],
         },
