@@ -13,6 +13,7 @@ from flask import Response, abort, request
 from app.avatars import bp
 from app.avatars.svg import avatar_svg
 from app.models import USERNAME_MAX
+from observability.web.flask_integration import quiet_request
 
 # A day: a renamed user gets a new URL at once; a change of the drawing reaches browsers by then.
 CACHE_SECONDS = 86_400
@@ -21,6 +22,7 @@ CACHE_SECONDS = 86_400
 @bp.get("/avatar/<username>.svg")
 def avatar(username: str) -> Response:
     """The SVG avatar for `username`, with an ETag and Cache-Control (304 when unchanged)."""
+    quiet_request()  # one per post shown: logged at debug, like a static file
     if len(username) > USERNAME_MAX:
         abort(404)
     body = avatar_svg(username).encode("utf-8")
@@ -31,4 +33,5 @@ def avatar(username: str) -> Response:
     # Opened on its own, an SVG is a document: it may not run or fetch anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 without the body when the ETag matches
+    return response

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -14,6 +16,8 @@ from app.config import ConfigError, gather_settings
 from app.extensions import db
 from app.models import Post, User, find_user
 from tests.app.helpers import MakeUser
+from tests.apps import built_app
+from tests.observability.log_reading import events_named
 
 _SVG = "{http://www.w3.org/2000/svg}"
 # Any attribute that makes a browser fetch: src, srcset, href of <link>, poster, data.
@@ -76,6 +80,16 @@ def test_avatar_route_escapes_the_name_from_the_url(client: FlaskClient) -> None
 def test_avatar_route_refuses_names_longer_than_any_username(client: FlaskClient) -> None:
     """A name longer than the username limit is a 404, not a picture."""
     assert client.get("/avatar/" + "a" * 65 + ".svg").status_code == 404
+
+
+def test_avatar_requests_log_at_debug_like_static_files(app_config: dict[str, Any]) -> None:
+    """An avatar (one per post shown) logs request_finished at debug; a refused name at info."""
+    with built_app({**app_config, "LOG_LEVEL": "DEBUG"}) as app:
+        client = app.test_client()
+        client.get("/avatar/alice.svg")
+        client.get("/avatar/" + "x" * 65 + ".svg")
+    finished = events_named(Path(app_config["LOG_DIR"]) / "microblog.log", "request_finished")
+    assert [(e["level"], e["status"]) for e in finished] == [("debug", 200), ("info", 404)]
 
 
 def test_avatars_setting_is_checked() -> None:
