@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 import structlog
-from flask import Flask, Response, current_app, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_login import user_loaded_from_cookie, user_logged_in
 
 from observability.logging_setup import configure_logging
@@ -128,7 +128,7 @@ def _start_state() -> _RequestState:
     state = _RequestState(
         request_id=choose_request_id(request.headers.get(REQUEST_ID_HEADER)),
         started=started,
-        user_id=_session_user_id(),
+        user_id=None,  # until the app names the user (identify_user)
         trail=begin_trail(settings.breadcrumbs_max, started),
         slow_ms=settings.slow_request_ms,
     )
@@ -148,21 +148,24 @@ def _state() -> _RequestState:
     return state if isinstance(state, _RequestState) else _start_state()
 
 
-def _session_user_id() -> int | str | None:
-    """Flask-Login's user id, read from the session without a query: works with the DB down."""
-    raw = session.get("_user_id")  # marks the session accessed (Vary: Cookie), as Flask-Login does
-    if raw is None:
-        return None
-    text = str(raw)
-    return int(text) if text.isdigit() else text
+def identify_user(user_id: object) -> None:
+    """Name the request's user for every later event of it (`user_id`; None: anonymous).
+
+    The app calls it from Flask-Login's `user_loader` with the id from the session before it
+    queries the database, so the user is known even when that query is what fails.
+    """
+    if not has_request_context():
+        return
+    text = None if user_id is None else str(user_id)
+    state = _state()
+    state.user_id = int(text) if text is not None and text.isdigit() else text
+    structlog.contextvars.bind_contextvars(user_id=state.user_id)
 
 
-def _on_user_identified(_sender: Any, **_extra: Any) -> None:
+def _on_user_identified(_sender: Any, user: Any = None, **_extra: Any) -> None:
     """Signal receiver: a login (form or remember cookie) names the user for the rest of it."""
-    if has_request_context():
-        state = _state()
-        state.user_id = _session_user_id()
-        structlog.contextvars.bind_contextvars(user_id=state.user_id)
+    if user is not None:
+        identify_user(user.get_id())
 
 
 def _finish_response(response: Response) -> Response:
