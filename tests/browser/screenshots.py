@@ -35,12 +35,10 @@ def _flask(server: GunicornServer, *args: str) -> subprocess.CompletedProcess[st
 
 
 def _make_admin(server: GunicornServer) -> None:
-    """The admin role for the demo's first user: `flask admin grant` where it exists.
-
-    Without that command the console admits the addresses in ADMINS, which the server was
-    started with (`_start`), so the grant is then simply skipped.
-    """
-    _flask(server, "admin", "grant", ADMIN)
+    """The admin role for the demo's first user, as an operator grants it (ADMINS grants none)."""
+    granted = _flask(server, "admin", "grant", ADMIN)
+    if granted.returncode != 0:
+        raise RuntimeError(f"flask admin grant failed:\n{granted.stderr}")
 
 
 def _rename(database: Path, old: str, new: str) -> None:
@@ -59,7 +57,7 @@ def _sign_in(page: Page) -> None:
 def take_screenshots(browser: Browser, output_dir: Path, work_dir: Path) -> list[Path]:
     """Seed a fresh server, take the three pictures into `output_dir`, return their paths."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    server = start_gunicorn(work_dir, env={"ADMINS": f"{ADMIN}@example.com"})
+    server = start_gunicorn(work_dir)
     context = None
     try:
         seeded = _flask(server, "seed", "--users", "6", "--posts", "60")
@@ -70,6 +68,8 @@ def take_screenshots(browser: Browser, output_dir: Path, work_dir: Path) -> list
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         _sign_in(page)
+        if not page.get_by_role("link", name="Admin").is_visible():
+            raise RuntimeError(f"the navbar shows no Admin link to {ADMIN}")
         shots = [output_dir / name for name in ("index.png", "error.png", "admin-request.png")]
         page.screenshot(path=shots[0])
 
