@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app import cli, extensions, models, templating  # noqa: F401
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.avatars import bp as avatars_bp
     from app.errors import bp as errors_bp
     from app.main import bp as main_bp
     from app.proxy import init_app as trust_proxy_headers
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(avatars_bp)
     cli.init_app(app)
     trust_proxy_headers(app)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -33,12 +32,6 @@ def as_utc(moment: datetime) -> datetime:
 def visit_is_due(last_seen: datetime | None, now: datetime | None = None) -> bool:
     """Whether a visit at `now` should be written: the stored one is missing or a minute old."""
     return last_seen is None or (now or utcnow()) - as_utc(last_seen) >= LAST_SEEN_RESOLUTION
-
-
-def avatar_url(email: str, size: int) -> str:
-    """The Gravatar URL for `email` (an identicon when none is registered)."""
-    digest = hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
-    return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
 
 
 followers = sa.Table(
@@ -94,8 +87,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]  # db.Model: pyth
         return bool(self.password_hash) and check_password_hash(str(self.password_hash), password)
 
     def avatar(self, size: int) -> str:
-        """The Gravatar URL for this user's email (an identicon when none is registered)."""
-        return avatar_url(self.email, size)
+        """This user's avatar URL: the app's own SVG, or Gravatar when `AVATARS=gravatar`."""
+        from app.avatars.urls import avatar_url  # here: app.avatars' route imports this module
+
+        return avatar_url(self.username, self.email, size)
 
     def seen_now(self, now: datetime | None = None) -> bool:
         """Record a visit if the last one is older than a minute; True when a write is due."""

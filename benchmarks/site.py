@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def seed_site(workdir: Path) -> SeededSite:
 
 def break_posts_table(db_path: Path) -> str:
     """A database outage for the feed: rename the posts table; /index then fails with a 500."""
-    with sqlite3.connect(db_path) as connection:
+    with closing(sqlite3.connect(db_path)) as connection, connection:
         tables = [row[0] for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")]
         posts = next(name for name in tables if name.lower() in {"post", "posts"})

@@ -31,7 +31,9 @@ _STR_KEYS = frozenset(
      "SENTRY_DSN", "LOG_CONSOLE_FORMAT"}
 )
 _STR_KEYS |= {"RATELIMIT_STORAGE_URI", "LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT"}
-ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS
+# Keys with a fixed set of values (lowercased); anything else is a ConfigError naming them.
+_CHOICE_KEYS: dict[str, tuple[str, ...]] = {"AVATARS": ("local", "gravatar")}
+ENV_KEYS = _INT_KEYS | _BOOL_KEYS | _LIST_KEYS | _STR_KEYS | frozenset(_CHOICE_KEYS)
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,11 @@ def coerce(key: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
+    if key in _CHOICE_KEYS:
+        choice = str(value).strip().lower()
+        if choice not in _CHOICE_KEYS[key]:
+            raise ConfigError(f"{key} must be one of {', '.join(_CHOICE_KEYS[key])}, not {value!r}")
+        return choice
     if key in _LIST_KEYS:
         items = value if isinstance(value, list | tuple) else str(value or "").split(",")
         return [str(item).strip() for item in items if str(item).strip()]

@@ -9,7 +9,9 @@ from app.extensions import db
 from app.main import bp
 
 # Requests that say nothing about a person's activity, and must not load the user for it.
-_QUIET_ENDPOINTS = frozenset({"static", "bootstrap.static", "main.livez", "main.readyz"})
+_QUIET_ENDPOINTS = frozenset(
+    {"static", "bootstrap.static", "main.livez", "main.readyz", "avatars.avatar"}
+)
 
 
 @bp.before_app_request

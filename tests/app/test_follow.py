@@ -27,7 +27,7 @@ def test_follow_then_unfollow(app: Flask, client: FlaskClient, alice: User,
     page = client.get("/user/bob").get_data(as_text=True)
     assert "You are following bob." in page
     assert 'action="/unfollow/bob"' in page
-    assert '<span class="followers-count">1</span> followers' in page
+    assert '<span class="followers-count">1</span> follower,' in page
 
     assert client.post("/unfollow/bob").headers["Location"] == "/user/bob"
     assert _follow_pairs(app) == set()

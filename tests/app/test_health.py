@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.extensions import db
 from tests.observability.log_reading import events_named, read_log
 
 # What a 503 body must never contain: driver words, exception names, SQL, file paths.
@@ -23,19 +25,24 @@ MakeApp = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(app_config: dict[str, Any], tmp_path: Path) -> MakeApp:
+def make_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[MakeApp]:
     """An app on `tmp_path/db/microblog.db`, migrated with `flask db upgrade` to `revision`."""
+    made: list[Flask] = []
 
     def _make(revision: str | None = "head", **config: Any) -> Flask:
         path = tmp_path / "db" / "microblog.db"
         path.parent.mkdir(exist_ok=True)
         app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}", **config})
+        made.append(app)
         if revision is not None:
             result = app.test_cli_runner().invoke(args=["db", "upgrade", revision])
             assert result.exit_code == 0, result.output
         return app
 
-    return _make
+    yield _make
+    for app in made:  # pooled sqlite3 connections left to the GC are a ResourceWarning on 3.13
+        with app.app_context():
+            db.engine.dispose()
 
 
 def _database(tmp_path: Path) -> Path:
@@ -81,7 +88,7 @@ def test_probes_need_no_login(client: FlaskClient) -> None:
 def test_a_missing_table_is_not_ready(make_app: MakeApp, tmp_path: Path) -> None:
     """A dropped table passes `SELECT 1` but not readiness: 503 naming the table."""
     app = make_app()
-    with sqlite3.connect(_database(tmp_path)) as database:
+    with closing(sqlite3.connect(_database(tmp_path))) as database, database:
         database.execute("DROP TABLE post")
     _assert_unavailable(app.test_client(), "table post unreadable")
 

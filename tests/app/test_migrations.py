@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,13 @@ from app.extensions import db
 
 
 def _tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
 
 
 def _index_sql(path: Path, name: str) -> str | None:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         row = connection.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
         ).fetchone()
@@ -36,10 +38,13 @@ def _index_sql(path: Path, name: str) -> str | None:
 
 
 @pytest.fixture
-def empty_db_app(app_config: dict[str, Any], tmp_path: Path) -> tuple[Flask, Path]:
-    """An app pointed at a SQLite file that does not exist yet."""
+def empty_db_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
+    """An app pointed at a SQLite file that does not exist yet; its connections closed after."""
     path = tmp_path / "fresh.db"
-    return create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}"}), path
+    app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{path}"})
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()  # pooled connections left to the GC are a ResourceWarning on 3.13
 
 
 def test_db_upgrade_creates_the_schema(empty_db_app: tuple[Flask, Path]) -> None:

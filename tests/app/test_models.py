@@ -44,11 +44,20 @@ def test_user_without_password_cannot_log_in(ctx: None) -> None:
     assert not User(username="x", email="x@example.com").check_password("")
 
 
-def test_avatar_is_gravatar_of_lowercased_email(ctx: None) -> None:
-    """The avatar URL is Gravatar's md5 of the trimmed, lowercased email, with a size."""
-    user = User(username="john", email="John@Example.com")
-    assert user.avatar(128) == (
-        "https://www.gravatar.com/avatar/d4c74594d841139328695756648b6bd6?d=identicon&s=128"
+def test_avatar_is_the_apps_own_svg_by_default(app: Flask) -> None:
+    """By default the avatar URL is the app's own SVG for the username, no other host."""
+    with app.test_request_context():
+        assert User(username="john", email="John@Example.com").avatar(128) == "/avatar/john.svg"
+
+
+def test_avatar_is_gravatar_sha256_of_trimmed_lowercased_email(app: Flask) -> None:
+    """With AVATARS=gravatar the URL is Gravatar's SHA-256 of the trimmed, lowercased email."""
+    app.config["AVATARS"] = "gravatar"
+    with app.test_request_context():
+        url = User(username="john", email=" John@Example.com ").avatar(128)
+    assert url == (
+        "https://www.gravatar.com/avatar/"
+        "855f96e983f1f8e8be944692b6f719fd54329826cb62e98015efee8e2e071dd4?d=identicon&s=128"
     )
 
 

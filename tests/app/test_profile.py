@@ -60,7 +60,7 @@ def test_profile_page_shows_the_user(client: FlaskClient, alice: User,
     make_user("bob", about_me="I build things.")
     page = client.get("/user/bob").get_data(as_text=True)
     assert "<h1 class=\"h3\">bob</h1>" in page
-    assert "https://www.gravatar.com/avatar/" in page
+    assert 'src="/avatar/bob.svg"' in page
     assert "I build things." in page
     assert "Last seen:" in page
     assert '<span class="followers-count">0</span> followers' in page

@@ -92,7 +92,7 @@ def new_context(
     contexts: list[BrowserContext] = []
 
     def block_external(route: Route) -> None:
-        # The machine has no internet: fail fast (a Gravatar image) instead of waiting on it.
+        # The machine has no internet, and no page should ask another host: fail fast if one does.
         external_requests.append(route.request.url)
         route.abort("internetdisconnected")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_500_page_during_a_database_outage(
     page = _copy_request_id_page(new_context, live_server)
     sign_up(page, "alice")
     publish(page, "Before the outage")
-    with sqlite3.connect(live_server.database) as database:
+    with closing(sqlite3.connect(live_server.database)) as database, database:
         database.execute(f'ALTER TABLE "{table}" RENAME TO "{table}_gone"')
 
     response = page.goto("/index")

@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def test_the_apps_commands_still_build_the_app(tmp_path: Path) -> None:
     """`db upgrade` creates the schema; `flask --help` lists the app's commands beside `logs`."""
     upgraded = flask(tmp_path, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    with sqlite3.connect(tmp_path / "microblog.db") as connection:
+    with closing(sqlite3.connect(tmp_path / "microblog.db")) as connection, connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"user", "post", "followers"} <= tables
     listed = flask(tmp_path, "--help")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def _logged_in_session(server: GunicornServer) -> HttpSession:
 
 def _rename_user_table(database: Path) -> None:
     """The outage: the table the session's user is loaded from disappears (as in a bad deploy)."""
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection, connection:
         connection.execute('ALTER TABLE "user" RENAME TO user_gone')
 
 

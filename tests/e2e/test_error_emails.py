@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def test_storm_over_four_workers_sends_one_email_then_reports_the_count(
            "ERROR_EMAIL_THROTTLE_SECONDS": str(WINDOW_SECONDS), "MICROBLOG_CONFIG": str(config)}
     server = gunicorn_server(workers=4, env=env)
     opener, token = _login_form(server)
-    with sqlite3.connect(server.database) as connection:  # the outage
+    with closing(sqlite3.connect(server.database)) as connection, connection:  # the outage
         connection.execute(f'ALTER TABLE "{User.__tablename__}" RENAME TO "gone"')
 
     started = time.monotonic()

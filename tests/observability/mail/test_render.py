@@ -12,7 +12,11 @@ import pytest
 from structlog.tracebacks import ExceptionDictTransformer
 
 from observability.fingerprint import fingerprint
-from observability.mail.render import jq_command, render_error_email, render_subject
+from observability.mail.render import (
+    jq_command,
+    render_error_email,
+    render_subject,
+)
 
 REQUEST_ID = "7K3MQ-9XA2B-TR5WN"
 

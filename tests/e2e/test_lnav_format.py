@@ -1,0 +1,127 @@
+"""docs/lnav/microblog.json: Debian's lnav reads a log the app wrote, as docs/logging.md says."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+
+from app import create_app
+from app.config import PROJECT_ROOT
+from app.extensions import db
+from observability.logging_setup import remove_installed_handlers
+
+DOC = PROJECT_ROOT / "docs" / "logging.md"
+BLOCK = re.compile(r"```bash\n# lnav: (?P<name>[\w-]+)\n(?P<body>.*?)```", re.DOTALL)
+STORY_ID = "7K3MQ-9XA2B-TR5WN"  # the ID the doc's examples use
+OTHER_CRASH_ID = "boom-2"
+
+
+def _write_log(cwd: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    """Drive the real app: two crashes (one with the doc's ID), a 404 and normal pages."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "lnav-secret-key", "LOG_CONSOLE": False,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance"), "MAIL_SERVER": "",
+                      "LOG_DIR": str(cwd / "logs"), "PROPAGATE_EXCEPTIONS": False})
+
+    def crash() -> str:
+        structlog.get_logger("app.reports").info("report_started")
+        raise RuntimeError("report failed")
+
+    app.add_url_rule("/crash", "crash", crash)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    client.get("/login")
+    client.get("/crash", headers={"X-Request-ID": STORY_ID})
+    client.get("/no-such-page")
+    client.get("/crash", headers={"X-Request-ID": OTHER_CRASH_ID})
+    client.get("/livez")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    remove_installed_handlers(logging.getLogger())  # flush and close the file
+    return [json.loads(line) for line in (cwd / "logs" / "microblog.log").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def lnav() -> str:
+    """Debian's lnav (`make system-deps` installs it)."""
+    path = shutil.which("lnav")
+    if path is None:
+        pytest.skip("lnav is not installed: `make system-deps` installs it")
+    return path
+
+
+@pytest.fixture(scope="module")
+def blocks() -> dict[str, str]:
+    """The doc's lnav blocks, by the name in their `# lnav:` first line."""
+    return {match["name"]: match["body"] for match in BLOCK.finditer(DOC.read_text())}
+
+
+@pytest.fixture
+def project(tmp_path: Path, lnav: str) -> tuple[Path, list[dict[str, Any]]]:
+    """A project root with the real docs/ and a log the app wrote; lnav's HOME inside it."""
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    (cwd / "docs").symlink_to(PROJECT_ROOT / "docs")
+    (cwd / "home").mkdir()
+    return cwd, _write_log(cwd, tmp_path)
+
+
+def run(blocks: dict[str, str], name: str, cwd: Path) -> list[list[str]]:
+    """Run one doc block with bash, as a reader would; its output table's rows, split on blanks."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd / "home"), "LC_ALL": "C.UTF-8",
+           "TERM": "dumb"}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[name]], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, f"{name}: {done.stderr}{done.stdout}"
+    assert "error" not in done.stderr.lower(), done.stderr
+    return [line.split() for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_the_doc_has_the_blocks_this_test_runs(blocks: dict[str, str]) -> None:
+    """docs/logging.md names exactly the lnav blocks checked here."""
+    assert set(blocks) == {"install", "story", "5xx", "exception-types"}
+
+
+def test_one_request_is_found_by_its_id(blocks: dict[str, str],
+                                        project: tuple[Path, list[dict[str, Any]]]) -> None:
+    """The story query prints each of the request's events, in order, with level and status."""
+    cwd, events = project
+    run(blocks, "install", cwd)
+    header, *rows = run(blocks, "story", cwd)
+    assert header[:3] == ["log_time", "log_level", "event"]
+    expected = [e["event"] for e in events if e.get("request_id") == STORY_ID]
+    assert [row[3] for row in rows] == expected
+    assert "unhandled_exception" in expected and expected[-1] == "request_finished"
+    assert rows[-1][2:7] == ["info", "request_finished", "GET", "/crash", "500"]
+    assert [row[2] for row in rows if row[3] == "unhandled_exception"] == ["error"]
+
+
+def test_the_5xx_lines_are_found_with_sql(blocks: dict[str, str],
+                                          project: tuple[Path, list[dict[str, Any]]]) -> None:
+    """The 5xx query lists the two crashed requests and nothing else (not the 404)."""
+    cwd, events = project
+    run(blocks, "install", cwd)
+    _header, *rows = run(blocks, "5xx", cwd)
+    assert [row[2] for row in rows] == [STORY_ID, OTHER_CRASH_ID]
+    assert {row[5] for row in rows} == {"500"}
+    assert any(e.get("status") == 404 for e in events)
+
+
+def test_the_exception_is_a_json_column(blocks: dict[str, str],
+                                        project: tuple[Path, list[dict[str, Any]]]) -> None:
+    """`json_extract` reaches the structured exception: two RuntimeErrors."""
+    cwd, _events = project
+    run(blocks, "install", cwd)
+    _header, *rows = run(blocks, "exception-types", cwd)
+    assert rows == [["RuntimeError", "2"]]
