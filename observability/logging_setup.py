@@ -37,6 +37,7 @@ from observability.pipeline.processors import (
     strip_ansi_styles,
 )
 from observability.pipeline.redaction import Redactor
+from observability.pipeline.render_once import RenderOnceFormatter
 from observability.settings import ObservabilitySettings
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
@@ -184,10 +185,12 @@ def build_handlers(
 ) -> list[logging.Handler]:
     """The sinks: the JSON file, the console (optional), the error emails (optional)."""
     settings.log_dir.mkdir(parents=True, exist_ok=True)
+    # One formatter for every JSON sink: a record is rendered once, whatever number of them.
+    json_lines = RenderOnceFormatter(json_formatter(chain))
     file_handler: logging.Handler = SafeRotatingFileHandler(
         settings.log_file, settings.log_max_bytes, settings.log_backup_count
     )
-    file_handler.setFormatter(json_formatter(chain))
+    file_handler.setFormatter(json_lines)
     handlers = [file_handler]
     if settings.console:
         stream = sys.stderr if settings.console_stream == "stderr" else sys.stdout
@@ -195,13 +198,13 @@ def build_handlers(
         console.setFormatter(
             console_formatter(chain, colors=bool(stream.isatty()))
             if console_is_pretty(console_format, stream)
-            else json_formatter(chain)
+            else json_lines
         )
         handlers.append(console)
     email_handler = build_email_handler(settings)
     if email_handler is not None:
         if email_handler.formatter is None:
-            email_handler.setFormatter(json_formatter(chain))
+            email_handler.setFormatter(json_lines)
         handlers.append(email_handler)
     return handlers
 

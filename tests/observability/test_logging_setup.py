@@ -281,6 +281,23 @@ def test_console_is_json_when_no_terminal_watches(
     assert json.loads(line) == read_log(settings.log_file)[0]
 
 
+def test_json_sinks_share_one_rendering(
+    configure: Configure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """File, JSON console and email sink hold one formatter; both written lines are identical."""
+    settings = configure(console=True, console_format="json", mail_server="127.0.0.1",
+                         admins=("admin@example.com",))
+    sinks = _installed()
+    assert len(sinks) == 3
+    assert len({id(sink.formatter) for sink in sinks}) == 1
+    structlog.get_logger("ours").info("hello", n=1)
+    logging.getLogger("a.library").warning("disk %s", "low")
+    console_lines = capsys.readouterr().out.splitlines()
+    file_lines = settings.log_file.read_text(encoding="utf-8").splitlines()
+    assert console_lines == file_lines[-2:]
+    assert [json.loads(line)["event"] for line in console_lines] == ["hello", "disk low"]
+
+
 def test_console_can_use_stderr(
     configure: Configure, capsys: pytest.CaptureFixture[str]
 ) -> None:
