@@ -7,6 +7,7 @@ import logging
 import os
 import pty
 import re
+import select
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -386,7 +387,7 @@ def test_auto_console_on_a_terminal_is_pretty_and_keeps_the_running_on_line(
             structlog.get_logger("ours").info("hello", n=1)
             terminal.flush()
             events = read_log(settings.log_file)
-        output = os.read(leader, 65536).decode()
+        output = _read_all(leader).decode()
     finally:
         os.close(leader)
         os.close(follower)
@@ -396,6 +397,17 @@ def test_auto_console_on_a_terminal_is_pretty_and_keeps_the_running_on_line(
     assert "{" not in output
     assert "hello" in output and "n=1" in _without_ansi(output)
     assert [e["event"] for e in events][-1] == "hello"  # the file: JSON
+
+
+def _read_all(fd: int) -> bytes:
+    """Everything written to a pty so far: one read may return only its first chunk."""
+    chunks = []
+    while select.select([fd], [], [], 0.2)[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _without_ansi(text: str) -> str:
