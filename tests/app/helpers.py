@@ -1,15 +1,19 @@
-"""Helpers shared by app tests: the fixture password, logging in, reading CSRF tokens."""
+"""Helpers shared by app tests: the fixture password, logging in, CSRF tokens, sent SQL."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.extensions import db
 from app.models import User
 
 PASSWORD = "correct horse battery"
@@ -46,3 +50,23 @@ def with_csrf(client: FlaskClient, page: str, data: dict[str, Any]) -> dict[str,
         return data
     token = csrf_token_from(client.get(page).get_data(as_text=True))
     return {**data, "csrf_token": token} if token else data
+
+
+@contextmanager
+def statements_sent(app: Flask, keep: Callable[[str], bool]) -> Iterator[list[str]]:
+    """Collect the SQL statements the app sends that `keep` accepts (identifier quotes removed:
+    PostgreSQL quotes the reserved word user)."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        unquoted = statement.replace('"', "").lstrip()
+        if keep(unquoted):
+            statements.append(unquoted)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

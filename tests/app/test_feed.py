@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.main.feed import PostPage, all_posts, author_posts, home_posts
 from app.models import Post, User
+from tests.app.helpers import statements_sent
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -33,22 +32,9 @@ def _bodies(page: PostPage) -> list[str]:
     return [post.body for post in page.items]
 
 
-@contextmanager
-def _selects(app: Flask) -> Iterator[list[str]]:
+def _selects(app: Flask) -> AbstractContextManager[list[str]]:
     """Collect the SELECT statements the app sends to the database."""
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    return statements_sent(app, lambda sql: sql.upper().startswith("SELECT"))
 
 
 def test_the_home_feed_has_own_and_followed_posts_newest_first(app: Flask) -> None:

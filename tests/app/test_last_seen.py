@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,24 +11,12 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import User, as_utc
+from tests.app.helpers import statements_sent
 
 
-@contextmanager
-def _user_updates(app: Flask) -> Iterator[list[str]]:
-    """Collect the UPDATE statements on the user table that the app sends to the database."""
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().upper().replace('"', "").startswith("UPDATE USER"):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+def _user_updates(app: Flask) -> AbstractContextManager[list[str]]:
+    """Collect the UPDATE statements on the user table."""
+    return statements_sent(app, lambda sql: sql.upper().startswith("UPDATE USER"))
 
 
 def _set_last_seen(app: Flask, user_id: int, moment: datetime) -> None:

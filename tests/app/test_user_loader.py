@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import sqlalchemy as sa
 from flask import Flask
@@ -12,25 +11,12 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import User
+from tests.app.helpers import statements_sent
 
 
-@contextmanager
-def _user_selects(app: Flask) -> Iterator[list[str]]:
-    """Collect the SELECTs on the user table that the app sends to the database."""
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        unquoted = statement.replace('"', "")  # PostgreSQL quotes the reserved word user
-        if unquoted.lstrip().startswith("SELECT") and "FROM user" in unquoted:
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+def _user_selects(app: Flask) -> AbstractContextManager[list[str]]:
+    """Collect the SELECT statements that read the user table."""
+    return statements_sent(app, lambda sql: sql.startswith("SELECT") and "FROM user" in sql)
 
 
 def test_a_signed_in_request_has_the_orm_user(client: FlaskClient, alice: User) -> None:
