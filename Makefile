@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 4
+DEV_MAIL_PORT ?= 8025
 
 # Debian packages the test suite drives for real: jq (the cookbook), chromium (browser tests),
 # postgresql (the PostgreSQL suite), wrk (the benchmarks' smoke test), lnav (docs/lnav's format),
@@ -56,9 +57,9 @@ serve: install
 
 # A development SMTP server that prints every email it receives (aiosmtpd is a runtime dependency).
 mail: install
-	@echo "SMTP server on localhost:8025; in another terminal:"
-	@echo "  MAIL_SERVER=localhost MAIL_PORT=8025 ADMINS=you@example.com make run"
-	$(BIN)/python -m aiosmtpd -n -l localhost:8025
+	@echo "SMTP server on localhost:$(DEV_MAIL_PORT); in another terminal:"
+	@echo "  MAIL_SERVER=localhost MAIL_PORT=$(DEV_MAIL_PORT) ADMINS=you@example.com make run"
+	$(BIN)/python -m aiosmtpd -n -l localhost:$(DEV_MAIL_PORT)
 
 # One request's story from logs/: make logs ID=7K3MQ-9XA2B-TR5WN
 logs: install
