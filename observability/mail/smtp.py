@@ -127,7 +127,10 @@ class _Deadline:
                 sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> _Deadline:
-        self._timer.start()
+        # Python 3.12+ starts no thread once the interpreter is exiting (the flush at exit):
+        # that last attempt is bounded by the per-step timeout alone.
+        with contextlib.suppress(RuntimeError):
+            self._timer.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
