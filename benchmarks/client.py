@@ -29,6 +29,7 @@ def send_requests(base_url: str, path: str, count: int, threads: int, seconds: f
                   headers_for: Callable[[int], dict[str, str]] = lambda _n: {}) -> Sent:
     """Send `count` GETs from `threads` threads, spread evenly over `seconds` (0: flat out)."""
     parsed = urllib.parse.urlsplit(base_url)
+    host = parsed.hostname or "127.0.0.1"
     statuses: Counter[int] = Counter()
     failures = [0]
     lock = threading.Lock()
@@ -40,7 +41,7 @@ def send_requests(base_url: str, path: str, count: int, threads: int, seconds: f
             delay = started + number * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+            connection = http.client.HTTPConnection(host, parsed.port, timeout=60)
             try:
                 connection.request("GET", path, headers=headers_for(number))
                 response = connection.getresponse()

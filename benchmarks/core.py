@@ -18,6 +18,7 @@ class Scale:
 
     name: str
     rounds: int  # A/B/A/B rounds per comparison; the median of each side is kept
+    paired_rounds: int  # rounds of two servers loaded at once (`servers.side_by_side`)
     http_seconds: int  # wrk duration per side per round
     warmup_seconds: int
     pipeline_events: int  # events per log-pipeline measurement
@@ -33,10 +34,12 @@ class Scale:
         return self.name == "quick"
 
 
-FULL = Scale("full", rounds=9, http_seconds=3, warmup_seconds=2, pipeline_events=60_000,
+FULL = Scale("full", rounds=9, paired_rounds=15, http_seconds=3, warmup_seconds=2,
+             pipeline_events=60_000,
              storm_errors=1000, storm_seconds=10.0, integrity_requests=4000,
              search_megabytes=200, search_repeats=5)
-QUICK = Scale("quick", rounds=1, http_seconds=1, warmup_seconds=0, pipeline_events=2_000,
+QUICK = Scale("quick", rounds=1, paired_rounds=1, http_seconds=1, warmup_seconds=0,
+              pipeline_events=2_000,
               storm_errors=40, storm_seconds=1.0, integrity_requests=80,
               search_megabytes=2, search_repeats=1)
 
@@ -112,6 +115,6 @@ def paired_ratio(sides_a: list[float], sides_b: list[float]) -> tuple[float, flo
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
-def spread(low: float, high: float, rounds: int) -> str:
+def spread(low: float, high: float, rounds: int, kind: str = "alternated") -> str:
     """How much the rounds disagreed, for the reader to judge the noise."""
-    return f"{rounds} alternated rounds; per-round ratios from {low:.2f} to {high:.2f}"
+    return f"{rounds} {kind} rounds; per-round ratios from {low:.2f} to {high:.2f}"

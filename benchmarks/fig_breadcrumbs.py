@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
-from benchmarks.servers import Load, alternate, app_server, assert_logged_in_feed, compare_rates
+from benchmarks.servers import (
+    Load,
+    app_server,
+    assert_logged_in_feed,
+    compare_rates,
+    side_by_side,
+)
 
 NAME = "breadcrumb trail cost"
 TARGET = Target("report")
 HOW = ("logged-in /index req/s with `BREADCRUMBS_MAX=50` over `BREADCRUMBS_MAX=0`, full"
-       " observability on both, 2 gunicorn workers each, wrk")
+       " observability on both, 2 gunicorn workers each, both loaded at once by wrk")
 WORKERS = 2
 ON, OFF = "50", "0"
 
@@ -28,7 +34,7 @@ def measure(bench: Bench, result: Result) -> None:
         for side in (on, off):
             assert_logged_in_feed(side.server.url, cookie)
         headers = {"Cookie": cookie}
-        runs = alternate(bench, {
+        runs = side_by_side(bench, {
             "on": Load(on.server.url + "/index", headers, on.server.pid),
             "off": Load(off.server.url + "/index", headers, off.server.pid)})
     compared = compare_rates(runs, "on", "off")
@@ -40,8 +46,8 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.3f} ms server CPU per request",
         f"the trail's cost by CPU per request: {(compared.cpu_a - compared.cpu_b) * 1000:+.0f} µs"
         f" ({compared.cpu_ratio:.2f} by CPU)",
-        f"the figure: median of per-round ratios,"
-        f" {spread(compared.low, compared.high, bench.scale.rounds)}"
+        f"the figure: median of per-round ratios (both servers loaded at once),"
+        f" {spread(compared.low, compared.high, bench.scale.paired_rounds, 'paired')}"
         f" ({bench.scale.http_seconds} s each)",
     ]
     result.notes.append("an app without the breadcrumb trail (issue 14) ignores the setting:"

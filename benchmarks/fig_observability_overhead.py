@@ -6,18 +6,19 @@ from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
     Load,
-    alternate,
-    app_server,
+        app_server,
     assert_logged_in_feed,
     compare_rates,
     mail_env,
+    side_by_side,
 )
 from benchmarks.smtp import mail_server
 
 NAME = "observability overhead"
 TARGET = Target(">=", 0.94)
 HOW = ("logged-in /index req/s, full observability (`LOG_LEVEL=INFO`, file + console + error"
-       " email) over the same app at `LOG_LEVEL=CRITICAL`, 2 gunicorn workers each, wrk")
+       " email) over the same app at `LOG_LEVEL=CRITICAL`, 2 gunicorn workers each, both loaded"
+       " at once by wrk")
 WORKERS = 2
 
 
@@ -32,7 +33,7 @@ def measure(bench: Bench, result: Result) -> None:
             for side in (full, quiet):
                 assert_logged_in_feed(side.server.url, cookie)
             headers = {"Cookie": cookie}
-            runs = alternate(bench, {
+            runs = side_by_side(bench, {
                 "full": Load(full.server.url + "/index", headers, full.server.pid),
                 "quiet": Load(quiet.server.url + "/index", headers, quiet.server.pid)})
             logged = sum(path.read_bytes().count(b'"request_finished"')
@@ -47,8 +48,8 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.2f} ms server CPU per request",
         f"by CPU per request (steadier on a shared machine): {compared.cpu_ratio:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
-        f"the figure: median of per-round ratios,"
-        f" {spread(compared.low, compared.high, bench.scale.rounds)}"
+        f"the figure: median of per-round ratios (both servers loaded at once),"
+        f" {spread(compared.low, compared.high, bench.scale.paired_rounds, 'paired')}"
         f" ({bench.scale.http_seconds} s each)",
     ]
     result.commands += [full.server.command, quiet.server.command, runs["full"][0].run.command]

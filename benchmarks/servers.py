@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ def mail_env(port: int | None, throttle_seconds: int | None = None) -> dict[str,
 
 @contextmanager
 def app_server(bench: Bench, label: str, workers: int,
-               prepare_db: Callable[[Path], object] | None = None,
+               prepare_db: Callable[[Path], object] | None = None, /,
                **env: str) -> Iterator[AppServer]:
     """gunicorn wsgi:app on a private copy of the seeded database; `env` adds settings."""
     folder = bench.scratch(label)
@@ -112,6 +113,39 @@ def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
                 raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
                                    f" {run.socket_errors} socket errors in {run.requests}")
             rounds[label].append(Round(run=run, cpu_seconds=cpu))
+    return rounds
+
+
+def side_by_side(bench: Bench, loads: dict[str, Load], connections: int = 2,
+                 ) -> dict[str, list[Round]]:
+    """Both sides under load at the same time, round after round; who starts first alternates.
+
+    For two servers that differ in one setting. Run one after the other, the two sides of a
+    round meet different machines: on a shared box the speed of a core drifts by tens of percent
+    within seconds. Run together, both meet the same drift, and the kernel shares the cores
+    between their workers evenly, so the ratio of their rates is the ratio of their costs.
+    """
+    scale = bench.scale
+    for load in loads.values():
+        if scale.warmup_seconds:
+            run_wrk(load.url, scale.warmup_seconds, connections, headers=load.headers)
+    rounds: dict[str, list[Round]] = {label: [] for label in loads}
+    labels = list(loads)
+    with ThreadPoolExecutor(max_workers=len(labels)) as pool:
+        for number in range(scale.paired_rounds):
+            order = labels if number % 2 == 0 else labels[::-1]
+            cpu_before = {label: group_cpu_seconds(loads[label].server_pid) for label in order}
+            running = {label: pool.submit(run_wrk, loads[label].url, scale.http_seconds,
+                                          connections, headers=loads[label].headers)
+                       for label in order}
+            finished = {label: future.result() for label, future in running.items()}
+            for label in order:
+                run = finished[label]
+                if run.non_2xx_3xx or run.socket_errors:
+                    raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
+                                       f" {run.socket_errors} socket errors in {run.requests}")
+                cpu = group_cpu_seconds(loads[label].server_pid) - cpu_before[label]
+                rounds[label].append(Round(run=run, cpu_seconds=cpu))
     return rounds
 
 

@@ -121,6 +121,6 @@ def break_posts_table(db_path: Path) -> str:
     with closing(sqlite3.connect(db_path)) as connection, connection:
         tables = [row[0] for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        posts = next(name for name in tables if name.lower() in {"post", "posts"})
+        posts: str = next(name for name in tables if name.lower() in {"post", "posts"})
         connection.execute(f'ALTER TABLE "{posts}" RENAME TO "{posts}_outage"')
     return posts
