@@ -109,11 +109,17 @@ def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
             cpu_before = group_cpu_seconds(load.server_pid)
             run = run_wrk(load.url, scale.http_seconds, connections, headers=load.headers)
             cpu = group_cpu_seconds(load.server_pid) - cpu_before
-            if expect_success and (run.non_2xx_3xx or run.socket_errors):
-                raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
-                                   f" {run.socket_errors} socket errors in {run.requests}")
+            if expect_success:
+                _check_all_served(label, run)
             rounds[label].append(Round(run=run, cpu_seconds=cpu))
     return rounds
+
+
+def _check_all_served(label: str, run: WrkRun) -> None:
+    """A figure of error pages or dropped connections would measure the wrong thing."""
+    if run.non_2xx_3xx or run.socket_errors:
+        raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
+                           f" {run.socket_errors} socket errors in {run.requests}")
 
 
 def side_by_side(bench: Bench, loads: dict[str, Load], connections: int = 2,
@@ -141,9 +147,7 @@ def side_by_side(bench: Bench, loads: dict[str, Load], connections: int = 2,
             finished = {label: future.result() for label, future in running.items()}
             for label in order:
                 run = finished[label]
-                if run.non_2xx_3xx or run.socket_errors:
-                    raise RuntimeError(f"{label}: {run.non_2xx_3xx} error responses and"
-                                       f" {run.socket_errors} socket errors in {run.requests}")
+                _check_all_served(label, run)
                 cpu = group_cpu_seconds(loads[label].server_pid) - cpu_before[label]
                 rounds[label].append(Round(run=run, cpu_seconds=cpu))
     return rounds
