@@ -14,7 +14,9 @@ from observability.web import flask_integration, sentry
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app: configuration, observability first, then extensions, blueprints, CLI."""
     instance_path = (config or {}).get("INSTANCE_PATH")  # tests and multi-app hosts move it
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = flask_integration.ObservedFlask(
+        __name__, instance_path=instance_path, instance_relative_config=True
+    )
     load_config(app, config)
     flask_integration.init_app(app)
     sentry.init_sentry(app.config.get("SENTRY_DSN"), app.extensions["observability"])

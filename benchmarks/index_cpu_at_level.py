@@ -19,26 +19,12 @@ def main(level: str, requests: int) -> None:
     """Build, seed, log in, time; print `LEVEL ms_per_request request_finished_lines`."""
     report = sys.stdout
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the console sink's target, kept open
-    from app import create_app
-    from app.extensions import db
-    from app.models import Post, User
-    from tests.apps import create_schema
+    from benchmarks.seeded_app import signed_in_client  # after the swap: the console's stream
 
     folder = Path(tempfile.mkdtemp())
-    app = create_app({
-        "SECRET_KEY": "benchmark-secret-key", "DATABASE_URL": f"sqlite:///{folder}/db.sqlite",
-        "LOG_DIR": str(folder / "logs"), "LOG_LEVEL": level, "LOG_CONSOLE": True,
-        "LOG_CONSOLE_FORMAT": "json", "WTF_CSRF_ENABLED": False, "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1, "ADMINS": ["admin@example.com"], "INSTANCE_PATH": str(folder / "inst")})
-    with app.app_context():
-        create_schema()
-        user = User(username="bench", email="bench@example.com")
-        user.set_password("pw-long-enough")
-        db.session.add(user)
-        db.session.add_all(Post(body=f"post {i}", author=user) for i in range(20))
-        db.session.commit()
-    client = app.test_client()
-    client.post("/login", data={"username": "bench", "password": "pw-long-enough"})
+    client = signed_in_client(folder, LOG_LEVEL=level, LOG_CONSOLE=True,
+                              LOG_CONSOLE_FORMAT="json", MAIL_SERVER="127.0.0.1", MAIL_PORT=1,
+                              ADMINS=["admin@example.com"])
     for _ in range(50):
         if client.get("/index").status_code != 200:
             raise RuntimeError("the logged-in feed did not answer 200")

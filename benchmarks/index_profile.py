@@ -18,33 +18,9 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
-from app.extensions import db
-from app.models import Post, User
-from tests.apps import create_schema
+from benchmarks.seeded_app import signed_in_client
 
 REQUESTS = 200
-
-
-def signed_in_client(tmp: Path) -> FlaskClient:
-    """A client signed in as a user with 20 posts, on a fresh SQLite file."""
-    app = create_app({
-        "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite",
-        "LOG_DIR": str(tmp / "logs"), "LOG_CONSOLE": False, "WTF_CSRF_ENABLED": False,
-        "MAIL_SERVER": "", "INSTANCE_PATH": str(tmp / "inst"),
-    })
-    with app.app_context():
-        create_schema()
-        user = User(username="bench", email="bench@example.com")
-        user.set_password("pw-long-enough")
-        db.session.add(user)
-        db.session.add_all(Post(body=f"post {i}", author=user) for i in range(20))
-        db.session.commit()
-    client = app.test_client()
-    response = client.post("/login", data={"username": "bench", "password": "pw-long-enough"})
-    if response.status_code != 302:
-        raise SystemExit(f"login failed: {response.status_code}")
-    return client
 
 
 def hello_client() -> FlaskClient:
@@ -68,7 +44,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print a profile by tottime")
     args = parser.parse_args()
-    index, hello = signed_in_client(Path(tempfile.mkdtemp())), hello_client()
+    index = signed_in_client(Path(tempfile.mkdtemp()), LOG_CONSOLE=False)
+    hello = hello_client()
     for _ in range(20):
         index.get("/index")
         hello.get("/")

@@ -6,29 +6,22 @@ database (app/admin/access.py); while it is down, `microblog-logs` reads the sam
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.admin import bp
+from app.admin.log_window import WINDOWS, chosen_window, log_dir
 from app.extensions import db
 from app.models import User
 from observability.search.error_groups import recent_errors
-from observability.search.query import QueryError, parse_time, request_id_key
+from observability.search.query import QueryError, request_id_key
 from observability.search.scan import ScanStats, find_request
 from observability.search.story import LEVEL_COLOURS, build_story
 from observability.search.timeline import render_timeline
 from observability.search.user_trail import previous_requests
 
-# The windows offered on /admin/errors; "all" is everything the log files still hold.
-WINDOWS = {"1h": "last hour", "24h": "last day", "7d": "last week", "all": "all logs"}
-DEFAULT_WINDOW = "all"
-
-
-def _log_dir() -> Path:
-    return Path(current_app.config["LOG_DIR"])
+DEFAULT_WINDOW = "all"  # of /admin/errors
 
 
 @bp.get("/")
@@ -40,13 +33,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/errors")
 def errors() -> ResponseReturnValue:
     """Errors grouped by fingerprint, the most recently seen first, and the ID lookup box."""
-    window = request.args.get("since", DEFAULT_WINDOW)
-    if window not in WINDOWS:
-        window = DEFAULT_WINDOW
-    since = None if window == "all" else parse_time(window)
+    window = chosen_window(DEFAULT_WINDOW)
     stats = ScanStats()
-    groups = [group.as_dict() for group in recent_errors(_log_dir(), since, stats=stats)]
-    return render_template("admin/errors.html", title="Errors", groups=groups, window=window,
+    groups = [group.as_dict() for group in recent_errors(log_dir(), window.since, stats=stats)]
+    return render_template("admin/errors.html", title="Errors", groups=groups, window=window.key,
                            windows=WINDOWS, stats=stats)
 
 
@@ -71,7 +61,7 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
     except QueryError as error:
         return _refuse(request_id, error)
     stats = ScanStats()
-    entries = find_request(_log_dir(), request_id, stats)
+    entries = find_request(log_dir(), request_id, stats)
     if request.args.get("format") == "json":
         body = b"".join(entry.raw + b"\n" for entry in entries)
         return Response(body, status=200 if entries else 404, mimetype="application/x-ndjson")
@@ -84,7 +74,7 @@ def request_timeline(request_id: str) -> ResponseReturnValue:
         story=story, level_colours=LEVEL_COLOURS,
         username=_username(story.summary.get("user_id")) if story else None,
         # Its own stats: a corrupt line met by both scans is still one corrupt line.
-        previous=previous_requests(_log_dir(), events) if events else None,
+        previous=previous_requests(log_dir(), events) if events else None,
     )
     return page, 200 if entries else 404
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 import sqlalchemy as sa
 import structlog
@@ -23,32 +25,44 @@ def _user_or_fail(username: str) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class _RoleChange:
+    """What `grant` or `revoke` sets, the event it logs, and what it says either way."""
+
+    is_admin: bool
+    event: str
+    unchanged: str  # said when the user already holds (or lacks) the role: nothing is logged
+    changed: str
+
+
+_GRANT = _RoleChange(True, "admin_granted", "is already an admin.", "is now an admin.")
+_REVOKE = _RoleChange(False, "admin_revoked", "is not an admin.", "is no longer an admin.")
+
+
 @admin.command("grant")
 @click.argument("username")
 def grant(username: str) -> None:
     """Give USERNAME the admin role: the /admin console and the Admin link."""
-    user = _user_or_fail(username)
-    if user.is_admin:
-        click.echo(f"{user.username} is already an admin.")
-        return
-    user.is_admin = True
-    db.session.commit()
-    log.info("admin_granted", username=user.username, target_user_id=user.id)
-    click.echo(f"{user.username} is now an admin.")
+    _change_role(username, _GRANT)
 
 
 @admin.command("revoke")
 @click.argument("username")
 def revoke(username: str) -> None:
     """Take the admin role from USERNAME (effective on their next request)."""
+    _change_role(username, _REVOKE)
+
+
+def _change_role(username: str, change: _RoleChange) -> None:
+    """Set the user's role, logging and committing only when it really changes."""
     user = _user_or_fail(username)
-    if not user.is_admin:
-        click.echo(f"{user.username} is not an admin.")
+    if user.is_admin == change.is_admin:
+        click.echo(f"{user.username} {change.unchanged}")
         return
-    user.is_admin = False
+    user.is_admin = change.is_admin
     db.session.commit()
-    log.info("admin_revoked", username=user.username, target_user_id=user.id)
-    click.echo(f"{user.username} is no longer an admin.")
+    log.info(change.event, username=user.username, target_user_id=user.id)
+    click.echo(f"{user.username} {change.changed}")
 
 
 @admin.command("list")

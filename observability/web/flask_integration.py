@@ -5,7 +5,8 @@ contextvars so every event of the request carries it, start its trail (database 
 breadcrumbs, observability.pipeline.breadcrumbs), put the ID on the response, log
 `request_finished` once (at warning, with the trail, when slow; at debug for static files unless
 LOG_STATIC_REQUESTS), log `unhandled_exception` once per 500 (with the trail), and clear the
-context.
+context. The app is an `ObservedFlask`: Flask's documented override of `log_exception` makes that
+event the 500's only record.
 """
 
 from __future__ import annotations
@@ -57,8 +58,23 @@ class _RequestState:
     quiet: bool = False  # request_finished at debug (see quiet_request)
 
 
+class ObservedFlask(Flask):
+    """A Flask app whose unhandled exceptions are logged as one structured event.
+
+    Flask's default `log_exception` writes "Exception on / [GET]" to `app.logger`; its docs name
+    subclassing as the way to change that, so the 500's only record is `unhandled_exception`.
+    """
+
+    def log_exception(self, exc_info: ExcInfo) -> None:
+        """Log the 500's exception as `unhandled_exception`, with the request and its trail."""
+        _log_exception_event(_state(), exc_info)
+
+
 def init_app(app: Flask) -> None:
     """Configure logging from the app's config and give every request its context and ID."""
+    if not isinstance(app, ObservedFlask):
+        # A plain Flask would log each 500 twice: its own "Exception on ..." line and ours.
+        raise TypeError(f"build the app as {__name__}.ObservedFlask, not {type(app).__name__}")
     settings = ObservabilitySettings.from_mapping(
         app.config, state_dir=Path(app.instance_path), debug=app.debug, version=package_version()
     )
@@ -76,9 +92,6 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_response)
     app.teardown_request(_end_request)
     app.context_processor(lambda: {"request_id": current_request_id()})
-    # Flask's own log_exception writes "Exception on / [GET]" to app.logger; replacing the
-    # instance attribute (no subclass needed) makes our structured event the only record.
-    app.log_exception = _log_unhandled_exception  # type: ignore[method-assign]
     # blinker keeps one connection per receiver, however many apps are built.
     user_logged_in.connect(_on_user_identified)
     user_loaded_from_cookie.connect(_on_user_identified)
@@ -188,11 +201,6 @@ def _end_request(error: BaseException | None) -> None:
     finally:
         structlog.contextvars.clear_contextvars()
         end_trail()
-
-
-def _log_unhandled_exception(exc_info: ExcInfo) -> None:
-    """Replacement for `Flask.log_exception`: one structured `unhandled_exception` per 500."""
-    _log_exception_event(_state(), exc_info)
 
 
 def _log_exception_event(state: _RequestState, exc_info: ExcInfo | BaseException) -> None:

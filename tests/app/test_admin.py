@@ -192,3 +192,15 @@ def test_the_lookup_refuses_text_that_is_no_id(admin: FlaskClient) -> None:
 def test_the_console_root_leads_to_the_errors(admin: FlaskClient) -> None:
     """/admin/ is a redirect to /admin/errors."""
     assert admin.get("/admin/").headers["Location"] == "/admin/errors"
+
+
+@pytest.mark.parametrize(("path", "default"), [("/admin/errors", "all"), ("/admin/slow", "24h")])
+def test_each_log_page_offers_the_time_windows_of_its_own(
+    admin: FlaskClient, path: str, default: str
+) -> None:
+    """Both pages link the four windows to themselves; the one asked for (or the default) is on."""
+    for asked, current in ((None, default), ("7d", "7d"), ("bogus", default)):
+        page = admin.get(path if asked is None else f"{path}?since={asked}").get_data(as_text=True)
+        links = re.findall(r'href="([^"?]+)\?since=(\w+)"', page)
+        assert links == [(path, key) for key in ("1h", "24h", "7d", "all")]
+        assert re.findall(r'aria-current="page"\s+href="[^"?]+\?since=(\w+)"', page) == [current]

@@ -22,12 +22,14 @@ def _is_admin(app: Flask, username: str) -> bool:
 
 
 def test_grant_gives_the_role_and_logs_it(app: Flask, make_user: MakeUser) -> None:
-    """`admin grant` (any letter case) sets the role, says so, and logs `admin_granted`."""
+    """`admin grant` (any letter case) sets the role, says so, and logs `admin_granted` once."""
     alice = make_user("alice")
     result = app.test_cli_runner().invoke(args=["admin", "grant", "ALICE"])
     assert result.exit_code == 0, result.output
     assert result.output == "alice is now an admin.\n"
     assert _is_admin(app, "alice")
+    again = app.test_cli_runner().invoke(args=["admin", "grant", "alice"])
+    assert (again.exit_code, again.output) == (0, "alice is already an admin.\n")
     [event] = events_named(Path(app.config["LOG_DIR"]) / "microblog.log", "admin_granted")
     assert (event["username"], event["target_user_id"]) == ("alice", alice.id)
 

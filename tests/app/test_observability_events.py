@@ -104,6 +104,12 @@ def test_flasks_own_exception_line_is_not_written(
     assert [e["level"] for e in read_log(log_file)].count("error") == 1
 
 
+def test_a_plain_flask_app_is_refused(tmp_path: Path) -> None:
+    """init_app wants an ObservedFlask: a plain Flask would log every 500 twice."""
+    with pytest.raises(TypeError, match="ObservedFlask"):
+        flask_integration.init_app(Flask("plain", instance_path=str(tmp_path)))
+
+
 def test_a_propagated_exception_is_still_logged_once(routes: Flask, log_file: Path) -> None:
     """When Flask re-raises (TESTING, debug), teardown logs the exception and the finish once."""
     with pytest.raises(RuntimeError, match="the view failed"):

@@ -71,3 +71,17 @@ def test_request_events_pass_call_handlers_and_a_plain_root_handler(
         assert ours["unhandled_exception"].msg["exception"][0]["exc_type"] == "RuntimeError"
         assert ours["request_finished"].msg["status"] == 500
 
+
+
+def test_a_plain_root_handler_sees_one_error_record_per_500(failing_app: Flask) -> None:
+    """Each 500 gives the root logger one error record, `unhandled_exception`, not Flask's too."""
+    handler = KeepingHandler()
+    logging.getLogger().addHandler(handler)
+    try:
+        statuses = [failing_app.test_client().get("/crash").status_code for _ in range(2)]
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert statuses == [500, 500]
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    assert [_event_name(r) for r in errors] == ["unhandled_exception", "unhandled_exception"]
+    assert len({r.msg["request_id"] for r in errors}) == 2

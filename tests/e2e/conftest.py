@@ -1,7 +1,10 @@
-"""End-to-end fixtures: real gunicorn servers, stopped (SIGTERM, wait, SIGKILL) after each test."""
+"""End-to-end fixtures: real gunicorn servers, stopped (SIGTERM, wait, SIGKILL) after each test,
+redis-server, and the Debian tools the docs' commands run (jq, lnav).
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,3 +46,23 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = start_redis(tmp_path / "redis")
     yield server
     server.stop()
+
+
+def _debian_tool(name: str) -> str:
+    """The tool's path, or a skip that says how to install it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed: `make system-deps` installs it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def jq() -> str:
+    """The real jq (a Debian package that `make system-deps` installs)."""
+    return _debian_tool("jq")
+
+
+@pytest.fixture(scope="session")
+def lnav() -> str:
+    """Debian's lnav (`make system-deps` installs it)."""
+    return _debian_tool("lnav")

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import structlog
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -34,7 +33,7 @@ from app.extensions import db
 from app.models import User
 from observability.logging_setup import remove_installed_handlers
 from observability.mail.render import render_error_email
-from tests.apps import create_schema
+from tests.e2e.story_log import PASSWORD, STORY_ID, add_crash_route, story_app
 from tests.smtp_server import HOST, SMTPServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -57,10 +56,7 @@ BLOCK_TESTS = {"recipe": ROOT / "tests" / "e2e" / "test_jq_cookbook.py",
 BLOCK_NAME = re.compile(r"#\s*(?P<kind>recipe|lnav):\s*(?P<name>[\w-]+)\s*$")
 
 # The IDs the docs use as examples; the generated log holds STORY_ID (any spelling finds it).
-STORY_ID = "7K3MQ-9XA2B-TR5WN"
 PLACEHOLDERS = {"<id>": STORY_ID, "<request-id>": STORY_ID, "TQYN4-X3T9W-83B0Z": STORY_ID}
-USER_ID = 42
-PASSWORD = "correct horse battery"
 
 # Commands not run here, each with the reason. A key is the command as the doc prints it
 # (without its trailing comment); an entry no document uses any more fails the test.
@@ -267,35 +263,17 @@ class Checkout:
 
 def _write_the_log(log_dir: Path, database: Path) -> None:
     """A story with every kind of line the docs query: a 500 and its failed email (a warning)."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "documented-commands-secret",
-                      "DATABASE_URL": f"sqlite:///{database}", "LOG_DIR": str(log_dir),
-                      "LOG_CONSOLE": False, "WTF_CSRF_ENABLED": False,
-                      "PROPAGATE_EXCEPTIONS": False, "MAIL_SERVER": HOST,
-                      "MAIL_PORT": free_port(), "ADMINS": "ops@example.com",
-                      "INSTANCE_PATH": str(database.parent)})
-
-    def crash() -> str:
-        structlog.get_logger("app.reports").info("report_started")
-        raise RuntimeError("report failed")
-
-    app.add_url_rule("/crash", "crash", crash)
-    with app.app_context():
-        create_schema()
-        db.session.add(User(id=USER_ID, username="susan", email="susan@example.com",
-                            password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")))
-        db.session.commit()
-    client = app.test_client()
-    client.post("/login", data={"username": "susan", "password": PASSWORD})
-    client.get("/user/susan")
-    client.get("/crash", headers={"X-Request-ID": STORY_ID})
-    client.post("/logout")
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    deadline = time.monotonic() + 15  # the background sender logs the refused connection
-    while time.monotonic() < deadline and "error_email_failed" not in _log_text(log_dir):
-        time.sleep(0.05)
-    remove_installed_handlers(logging.getLogger())  # flush and close the file
+    with story_app(log_dir, database, MAIL_SERVER=HOST, MAIL_PORT=free_port(),
+                   ADMINS="ops@example.com") as app:
+        add_crash_route(app)
+        client = app.test_client()
+        client.post("/login", data={"username": "susan", "password": PASSWORD})
+        client.get("/user/susan")
+        client.get("/crash", headers={"X-Request-ID": STORY_ID})
+        client.post("/logout")
+        deadline = time.monotonic() + 15  # the background sender logs the refused connection
+        while time.monotonic() < deadline and "error_email_failed" not in _log_text(log_dir):
+            time.sleep(0.05)
 
 
 def _log_text(log_dir: Path) -> str:
@@ -303,10 +281,8 @@ def _log_text(log_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
+def checkout(tmp_path_factory: pytest.TempPathFactory, jq: str) -> Checkout:
     """The project's files linked into a temporary root, with a real log in `logs/`."""
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed: `make system-deps` installs it")
     copy = Checkout(tmp_path_factory.mktemp("checkout"))
     for entry in ROOT.iterdir():
         if entry.name not in {"logs", "instance", ".git"}:

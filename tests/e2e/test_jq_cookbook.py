@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import os
 import re
 import shutil
@@ -17,13 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import structlog
-from werkzeug.security import generate_password_hash
 
-from app import create_app
 from app.extensions import db
 from app.models import User
-from observability.logging_setup import remove_installed_handlers
-from tests.apps import create_schema
+from tests.e2e.story_log import PASSWORD, STORY_ID, USER_ID, story_app
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +28,7 @@ RECIPE_BLOCK = re.compile(r"```sh\n# recipe: (?P<name>[\w-]+)\n(?P<body>.*?)```"
 RECIPES = {"story-uncompressed", "setup", "story", "errors-last-hour", "slowest", "5xx-by-path",
            "user", "timeline", "db-time", "breadcrumbs"}
 
-# The values the doc's examples use; the generated log is made to contain them.
-STORY_ID = "7K3MQ-9XA2B-TR5WN"
-USER_ID = 42
-PASSWORD = "correct horse battery"
+# The doc's examples use STORY_ID and USER_ID (tests/e2e/story_log.py); the log contains them.
 SLOW_MS = (900, 600, 300)
 
 
@@ -73,10 +66,8 @@ class GeneratedLog:
         return [json.loads(line) for line in self.lines_oldest_first()]
 
 
-def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
+def _write_the_log(cwd: Path, database: Path) -> None:
     """Drive the app through a known story; small LOG_MAX_BYTES so the log rotates."""
-    app = create_app({**app_config, "LOG_DIR": str(cwd / "logs"), "LOG_MAX_BYTES": 4096,
-                      "LOG_BACKUP_COUNT": 100, "PROPAGATE_EXCEPTIONS": False})
 
     def crash(kind: str) -> str:
         structlog.get_logger("app.reports").info("report_started", kind=kind)
@@ -88,34 +79,25 @@ def _write_the_log(app_config: dict[str, Any], cwd: Path) -> None:
         time.sleep(ms / 1000)
         return "done"
 
-    app.add_url_rule("/crash/<kind>", "crash", crash)
-    app.add_url_rule("/slow/<int:ms>", "slow", slow)
-    # Filler lines that rotate the log (a healthy /healthz logs at debug, below LOG_LEVEL).
-    app.add_url_rule("/ping", "ping", lambda: "pong")
-    with app.app_context():
-        create_schema()
-        # A cheap hash of the same kind the app writes: the app's scrypt would slow the story.
-        db.session.add(User(id=USER_ID, username="susan", email="susan@example.com",
-                            password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")))
-        db.session.commit()
-    client = app.test_client()
-    for _ in range(15):
-        client.get("/ping")
-    client.post("/login", data={"username": "susan", "password": PASSWORD})
-    client.post("/index", data={"post": "hello, log"})
-    client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
-    for ms in SLOW_MS:
-        client.get(f"/slow/{ms}", headers={"X-Request-ID": f"slow-{ms}"})
-    client.post("/logout")
-    client.get("/crash/report", headers={"X-Request-ID": "boom-2"})
-    client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
-    client.post("/login", data={"username": "susan", "password": "wrong password"})
-    for _ in range(15):
-        client.get("/ping")
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    remove_installed_handlers(logging.getLogger())  # flush and close the files
+    with story_app(cwd / "logs", database, LOG_MAX_BYTES=4096, LOG_BACKUP_COUNT=100) as app:
+        app.add_url_rule("/crash/<kind>", "crash", crash)
+        app.add_url_rule("/slow/<int:ms>", "slow", slow)
+        # Filler lines that rotate the log (a healthy /healthz logs at debug, below LOG_LEVEL).
+        app.add_url_rule("/ping", "ping", lambda: "pong")
+        client = app.test_client()
+        for _ in range(15):
+            client.get("/ping")
+        client.post("/login", data={"username": "susan", "password": PASSWORD})
+        client.post("/index", data={"post": "hello, log"})
+        client.get("/crash/report", headers={"X-Request-ID": STORY_ID})
+        for ms in SLOW_MS:
+            client.get(f"/slow/{ms}", headers={"X-Request-ID": f"slow-{ms}"})
+        client.post("/logout")
+        client.get("/crash/report", headers={"X-Request-ID": "boom-2"})
+        client.get("/crash/export", headers={"X-Request-ID": "boom-3"})
+        client.post("/login", data={"username": "susan", "password": "wrong password"})
+        for _ in range(15):
+            client.get("/ping")
 
 
 def _add_an_old_error(log: GeneratedLog) -> None:
@@ -145,23 +127,11 @@ def recipes() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def jq() -> str:
-    """The real jq (a Debian package that `make system-deps` installs)."""
-    path = shutil.which("jq")
-    if path is None:
-        pytest.skip("jq is not installed: `make system-deps` installs it")
-    return path
-
-
-@pytest.fixture(scope="module")
 def written_log(tmp_path_factory: pytest.TempPathFactory, jq: str) -> GeneratedLog:
     """A real log with rotations and the story in it, as the app leaves it (nothing gzipped)."""
     root = tmp_path_factory.mktemp("cookbook")
     log = GeneratedLog(root / "written")
-    config = {"TESTING": True, "SECRET_KEY": "cookbook-secret-key", "LOG_CONSOLE": False,
-              "DATABASE_URL": f"sqlite:///{root / 'microblog.db'}", "WTF_CSRF_ENABLED": False,
-              "MAIL_SERVER": ""}
-    _write_the_log(config, log.cwd)
+    _write_the_log(log.cwd, root / "microblog.db")
     assert len(log.files_oldest_first()) >= 4, "the story should span several rotations"
     _add_an_old_error(log)
     return log

@@ -3,62 +3,36 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
-from app import create_app
 from app.config import PROJECT_ROOT
-from app.extensions import db
-from observability.logging_setup import remove_installed_handlers
+from tests.e2e.story_log import STORY_ID, add_crash_route, story_app
 
 DOC = PROJECT_ROOT / "docs" / "logging.md"
 BLOCK = re.compile(r"```bash\n# lnav: (?P<name>[\w-]+)\n(?P<body>.*?)```", re.DOTALL)
-STORY_ID = "7K3MQ-9XA2B-TR5WN"  # the ID the doc's examples use
 OTHER_CRASH_ID = "boom-2"
 
 
-def _write_log(cwd: Path, tmp_path: Path) -> list[dict[str, Any]]:
-    """Drive the real app: two crashes (one with the doc's ID), a 404 and normal pages."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "lnav-secret-key", "LOG_CONSOLE": False,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'microblog.db'}",
-                      "INSTANCE_PATH": str(tmp_path / "instance"), "MAIL_SERVER": "",
-                      "LOG_DIR": str(cwd / "logs"), "PROPAGATE_EXCEPTIONS": False})
-
-    def crash() -> str:
-        structlog.get_logger("app.reports").info("report_started")
-        raise RuntimeError("report failed")
-
-    app.add_url_rule("/crash", "crash", crash)
-    with app.app_context():
-        db.create_all()
-    client = app.test_client()
-    client.get("/login")
-    client.get("/crash", headers={"X-Request-ID": STORY_ID})
-    client.get("/no-such-page")
-    client.get("/crash", headers={"X-Request-ID": OTHER_CRASH_ID})
-    client.get("/livez")
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    remove_installed_handlers(logging.getLogger())  # flush and close the file
-    return [json.loads(line) for line in (cwd / "logs" / "microblog.log").read_text().splitlines()]
-
-
 @pytest.fixture(scope="module")
-def lnav() -> str:
-    """Debian's lnav (`make system-deps` installs it)."""
-    path = shutil.which("lnav")
-    if path is None:
-        pytest.skip("lnav is not installed: `make system-deps` installs it")
-    return path
+def written_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """Drive the real app: two crashes (one with the doc's ID), a 404 and normal pages."""
+    root = tmp_path_factory.mktemp("lnav-story")
+    with story_app(root / "logs", root / "microblog.db") as app:
+        add_crash_route(app)
+        client = app.test_client()
+        client.get("/login")
+        client.get("/crash", headers={"X-Request-ID": STORY_ID})
+        client.get("/no-such-page")
+        client.get("/crash", headers={"X-Request-ID": OTHER_CRASH_ID})
+        client.get("/livez")
+    lines = (root / "logs" / "microblog.log").read_text().splitlines()
+    return root / "logs", [json.loads(line) for line in lines]
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +42,16 @@ def blocks() -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, lnav: str) -> tuple[Path, list[dict[str, Any]]]:
-    """A project root with the real docs/ and a log the app wrote; lnav's HOME inside it."""
+def project(tmp_path: Path, lnav: str, written_log: tuple[Path, list[dict[str, Any]]]
+            ) -> tuple[Path, list[dict[str, Any]]]:
+    """A project root with the real docs/ and the log the app wrote; lnav's own HOME inside it."""
+    log_dir, events = written_log
     cwd = tmp_path / "project"
     cwd.mkdir()
     (cwd / "docs").symlink_to(PROJECT_ROOT / "docs")
+    (cwd / "logs").symlink_to(log_dir)
     (cwd / "home").mkdir()
-    return cwd, _write_log(cwd, tmp_path)
+    return cwd, events
 
 
 def run(blocks: dict[str, str], name: str, cwd: Path) -> list[list[str]]:
