@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -16,9 +18,11 @@ POSTS = 20
 USERNAME, PASSWORD = "bench", "pw-long-enough"
 
 
-def signed_in_client(folder: Path, **config: Any) -> FlaskClient:
+def signed_in_client(folder: Path, prepare: Callable[[Flask], object] | None = None,
+                     **config: Any) -> FlaskClient:
     """A test client signed in as a user with POSTS posts; `config` adds to the app's settings.
 
+    `prepare(app)` runs before the app serves its first request (a probe adds routes there).
     The database, the logs and the instance folder live in `folder`; CSRF is off so the login
     form posts directly, and no email leaves unless `config` names a mail server.
     """
@@ -27,6 +31,8 @@ def signed_in_client(folder: Path, **config: Any) -> FlaskClient:
         "LOG_DIR": str(folder / "logs"), "INSTANCE_PATH": str(folder / "inst"),
         "WTF_CSRF_ENABLED": False, "MAIL_SERVER": "", **config,
     })
+    if prepare is not None:
+        prepare(app)
     with app.app_context():
         create_schema()
         user = User(username=USERNAME, email=f"{USERNAME}@example.com")
