@@ -10,12 +10,14 @@ import json
 import random
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks.bench import Bench
-from benchmarks.core import QUICK, Result, Target
+from benchmarks.core import PROJECT_ROOT, QUICK, Result, Target
 from benchmarks.loglines import FILE_BYTES, generate
 from benchmarks.machine import machine_facts
 from benchmarks.report import load_run, markdown, save_run
@@ -168,3 +170,15 @@ def test_typo_spelling_folds_to_the_canonical_id() -> None:
     quoted = with_typos("10ABC-DEF01-23XYZ")
     assert quoted == "ioabc-defoi-23xyz"
     assert normalize_request_id(quoted) == normalize_request_id("10ABC-DEF01-23XYZ")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [["benchmarks.index_ablation", "--rounds", "1"],
+                                   ["benchmarks.index_profile", "--rounds", "1"]])
+def test_in_process_probe_prints_its_table(probe: list[str]) -> None:
+    """The CPU probes history.md cites run as written and print a figure for /index."""
+    completed = subprocess.run(
+        [sys.executable, "-m", *probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=300, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert re.search(r"/index.*\d+\.\d+", completed.stdout), completed.stdout
