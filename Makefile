@@ -112,6 +112,7 @@ bench: install-dev
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	@command -v rg >/dev/null || (echo "installing Debian package: ripgrep" && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null)
+	$(PRECOMPILE)
 	$(BIN)/python -m benchmarks
 
 clean:
