@@ -24,22 +24,19 @@ $(BIN)/python:
 LOCK_RUNTIME := requirements/runtime.txt
 LOCK_DEV     := requirements/dev.txt
 UV_VERSION   ?= 0.13.9
-# The project on sys.path by a plain .pth entry (setuptools' documented compat mode), not an
-# import finder the interpreter loads at every start; and its bytecode compiled now, as pip does
-# for every other package, so no command compiles it again (not even under
-# PYTHONDONTWRITEBYTECODE). `microblog-logs` starts faster for both.
-EDITABLE     := --config-settings editable_mode=compat
+# The project's bytecode, compiled as pip compiles every package it installs from a wheel, so no
+# command compiles our modules again at each start (under PYTHONDONTWRITEBYTECODE none is saved).
 PRECOMPILE   := $(BIN)/python -m compileall -q app observability
 
 $(VENV)/.installed: pyproject.toml $(LOCK_RUNTIME) | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_RUNTIME)
-	$(BIN)/pip install --quiet --no-deps -e . $(EDITABLE)
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(PRECOMPILE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(LOCK_DEV) | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
-	$(BIN)/pip install --quiet --no-deps -e . $(EDITABLE)
+	$(BIN)/pip install --quiet --no-deps -e .
 	$(PRECOMPILE)
 	touch $@ $(VENV)/.installed
 
