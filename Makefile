@@ -24,15 +24,20 @@ $(BIN)/python:
 LOCK_RUNTIME := requirements/runtime.txt
 LOCK_DEV     := requirements/dev.txt
 UV_VERSION   ?= 0.13.9
+# The project's bytecode, compiled as pip compiles every package it installs from a wheel, so no
+# command compiles our modules again at each start (under PYTHONDONTWRITEBYTECODE none is saved).
+PRECOMPILE   := $(BIN)/python -m compileall -q app observability
 
 $(VENV)/.installed: pyproject.toml $(LOCK_RUNTIME) | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_RUNTIME)
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(PRECOMPILE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(LOCK_DEV) | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_DEV)
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(PRECOMPILE)
 	touch $@ $(VENV)/.installed
 
 # Re-resolve the locks from pyproject.toml (after adding or bumping a dependency); one universal
@@ -104,6 +109,7 @@ bench: install-dev
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	@command -v rg >/dev/null || (echo "installing Debian package: ripgrep" && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null)
+	$(PRECOMPILE)
 	$(BIN)/python -m benchmarks
 
 clean:
