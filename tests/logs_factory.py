@@ -106,6 +106,17 @@ def profile_failure() -> list[dict[str, Any]]:
             stack("KeyError", "'avatar'", PROFILE_CAUSE_FRAMES, is_cause=True)]
 
 
+# A failed or slow request's trail, as `unhandled_exception` and a slow `request_finished`
+# carry it: two statements (placeholders, no values) around a debug event.
+BREADCRUMBS = [
+    {"offset_ms": 1.0, "category": "sql", "message": "SELECT user.id FROM user WHERE id = ?",
+     "duration_ms": 0.5},
+    {"offset_ms": 2.0, "category": "log", "message": "cache_miss key=feed", "level": "debug"},
+    {"offset_ms": 3.5, "category": "sql", "message": "INSERT INTO post (body) VALUES (?)",
+     "duration_ms": 1.25},
+]
+
+
 # The truncated line: a writer died mid-line (it names LOGIN, so `show LOGIN` meets it).
 CORRUPT_LINE = (b'{"timestamp":"2024-05-01T10:05:00.000Z","level":"info",'
                 b'"event":"request_finished","logger":"app.request","request_id":"8JQ3N-5RS2V-WY7KA","us')

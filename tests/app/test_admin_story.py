@@ -11,15 +11,16 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.app.helpers import AuthActions, MakeUser
-from tests.logs_factory import LogFile, at, crash, profile_failure, request, write_log_files
+from tests.logs_factory import (
+    BREADCRUMBS,
+    LogFile,
+    at,
+    crash,
+    profile_failure,
+    request,
+    write_log_files,
+)
 
-CRUMBS = [
-    {"offset_ms": 1.0, "category": "sql", "message": "SELECT user.id FROM user WHERE id = ?",
-     "duration_ms": 0.5},
-    {"offset_ms": 2.0, "category": "log", "message": "cache_miss key=feed", "level": "debug"},
-    {"offset_ms": 3.5, "category": "sql", "message": "INSERT INTO post (body) VALUES (?)",
-     "duration_ms": 1.25},
-]
 ALICE = 2  # make_user's second user, after the admin
 
 
@@ -29,9 +30,9 @@ def admin(app_config: dict[str, Any], make_user: MakeUser, auth: AuthActions) ->
     make_user("admin", email="admin@example.com", is_admin=True)
     assert make_user("alice").id == ALICE
     failed = crash(at(20), "FAIL1", "/index", ALICE, profile_failure())
-    failed.update(breadcrumbs=CRUMBS, db_queries=2, db_ms=1.75, host="web-3")
-    slow = request(at(17), "SLOW1", "GET", "/explore", 200, ALICE, slow=True, breadcrumbs=CRUMBS,
-                   db_queries=2, db_ms=1.75)
+    failed.update(breadcrumbs=BREADCRUMBS, db_queries=2, db_ms=1.75, host="web-3")
+    slow = request(at(17), "SLOW1", "GET", "/explore", 200, ALICE, slow=True,
+                   breadcrumbs=BREADCRUMBS, db_queries=2, db_ms=1.75)
     slow["level"] = "warning"
     write_log_files(Path(app_config["LOG_DIR"]), [LogFile("microblog.log", events=[
         request(at(14), "HOME1", "GET", "/index", 200, ALICE),

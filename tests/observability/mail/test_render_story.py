@@ -7,20 +7,20 @@ from pathlib import Path
 from observability.mail.previous_requests import previous_requests_for
 from observability.mail.render import render_error_email
 from observability.story_text import PreviousRequests
-from tests.logs_factory import LogFile, at, crash, request, write_log_files, zero_division
-
-CRUMBS = [
-    {"offset_ms": 1.0, "category": "sql", "message": "SELECT user.id FROM user WHERE id = ?",
-     "duration_ms": 0.5},
-    {"offset_ms": 2.0, "category": "log", "message": "cache_miss key=feed", "level": "debug"},
-    {"offset_ms": 3.5, "category": "sql", "message": "INSERT INTO post (body) VALUES (?)",
-     "duration_ms": 1.25},
-]
+from tests.logs_factory import (
+    BREADCRUMBS,
+    LogFile,
+    at,
+    crash,
+    request,
+    write_log_files,
+    zero_division,
+)
 
 
 def _failure() -> dict[str, object]:
     event = crash(at(20), "FAIL1", "/index", 7, zero_division())
-    event.update(breadcrumbs=CRUMBS, db_queries=2, db_ms=1.75)
+    event.update(breadcrumbs=BREADCRUMBS, db_queries=2, db_ms=1.75)
     return event
 
 

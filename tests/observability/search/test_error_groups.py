@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from observability.search.error_groups import LATEST_IDS, group_errors, recent_errors
 from observability.search.scan import LogEntry, ScanStats
 from tests.logs_factory import (
@@ -16,7 +14,6 @@ from tests.logs_factory import (
     T0,
     crash,
     stamp,
-    write_standard_logs,
     zero_division,
 )
 
@@ -24,12 +21,6 @@ from tests.logs_factory import (
 def entry(minutes: float, request_id: str) -> LogEntry:
     record = crash(stamp(timedelta(minutes=minutes)), request_id, "/explore", 1, zero_division())
     return LogEntry(time=T0 + timedelta(minutes=minutes), event=record, raw=b"")
-
-
-@pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    """The standard story (see tests/logs_factory.py) in a fresh folder."""
-    return write_standard_logs(tmp_path / "logs")
 
 
 def test_recent_errors_groups_the_story_newest_first(log_dir: Path) -> None:

@@ -26,14 +26,7 @@ from tests.logs_factory import (
     event,
     request,
     write_log_files,
-    write_standard_logs,
 )
-
-
-@pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    """The standard story (see tests/logs_factory.py) in a fresh folder."""
-    return write_standard_logs(tmp_path / "logs")
 
 
 def story(entries: list) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]

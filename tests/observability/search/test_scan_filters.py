@@ -25,7 +25,6 @@ from tests.logs_factory import (
     request,
     stamp,
     write_log_files,
-    write_standard_logs,
 )
 
 FINISHED = "request_finished"
@@ -34,12 +33,6 @@ CRASH = "unhandled_exception"
 
 def minute(value: float) -> datetime:
     return T0 + timedelta(minutes=value)
-
-
-@pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    """The standard story (see tests/logs_factory.py) in a fresh folder."""
-    return write_standard_logs(tmp_path / "logs")
 
 
 def run(log_dir: Path, query: Query, stats: ScanStats | None = None) -> list[tuple[str, str]]:

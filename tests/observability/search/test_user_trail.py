@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from observability.search.scan import find_request
 from observability.search.user_trail import previous_requests
 from observability.story_text import PreviousRequests
@@ -19,14 +17,7 @@ from tests.logs_factory import (
     at,
     request,
     write_log_files,
-    write_standard_logs,
 )
-
-
-@pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    """The standard rotated story (one file gzipped)."""
-    return write_standard_logs(tmp_path / "logs")
 
 
 def _trail(log_dir: Path, request_id: str, **options: int) -> PreviousRequests:
