@@ -9,11 +9,9 @@ from __future__ import annotations
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
-    Load,
     app_server,
-    assert_logged_in_feed,
     compare_rates,
-    side_by_side,
+    index_side_by_side,
 )
 
 NAME = "breadcrumb trail cost"
@@ -31,12 +29,7 @@ def measure(bench: Bench, result: Result) -> None:
                     BREADCRUMBS_MAX=ON) as on, \
             app_server(bench, "breadcrumbs-off", WORKERS, LOG_LEVEL="INFO",
                        BREADCRUMBS_MAX=OFF) as off:
-        for side in (on, off):
-            assert_logged_in_feed(side.server.url, cookie)
-        headers = {"Cookie": cookie}
-        runs = side_by_side(bench, {
-            "on": Load(on.server.url + "/index", headers, on.server.pid),
-            "off": Load(off.server.url + "/index", headers, off.server.pid)})
+        runs = index_side_by_side(bench, cookie, {"on": on, "off": off})
     compared = compare_rates(runs, "on", "off")
     result.judge(compared.ratio)
     result.context += [

@@ -5,12 +5,10 @@ from __future__ import annotations
 from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
-    Load,
-        app_server,
-    assert_logged_in_feed,
+    app_server,
     compare_rates,
+    index_side_by_side,
     mail_env,
-    side_by_side,
 )
 from benchmarks.smtp import mail_server
 
@@ -30,12 +28,7 @@ def measure(bench: Bench, result: Result) -> None:
         with app_server(bench, "overhead-full", WORKERS, LOG_LEVEL="INFO", **email) as full, \
                 app_server(bench, "overhead-quiet", WORKERS, LOG_LEVEL="CRITICAL",
                            **email) as quiet:
-            for side in (full, quiet):
-                assert_logged_in_feed(side.server.url, cookie)
-            headers = {"Cookie": cookie}
-            runs = side_by_side(bench, {
-                "full": Load(full.server.url + "/index", headers, full.server.pid),
-                "quiet": Load(quiet.server.url + "/index", headers, quiet.server.pid)})
+            runs = index_side_by_side(bench, cookie, {"full": full, "quiet": quiet})
             logged = sum(path.read_bytes().count(b'"request_finished"')
                          for path in full.log_dir.glob("microblog.log*"))
     compared = compare_rates(runs, "full", "quiet")

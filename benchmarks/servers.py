@@ -153,6 +153,17 @@ def side_by_side(bench: Bench, loads: dict[str, Load], connections: int = 2,
     return rounds
 
 
+def index_side_by_side(bench: Bench, cookie: str, sides: dict[str, AppServer],
+                       ) -> dict[str, list[Round]]:
+    """Each app's logged-in feed checked, then its `/index` loaded beside the others'."""
+    for side in sides.values():
+        assert_logged_in_feed(side.server.url, cookie)
+    headers = {"Cookie": cookie}
+    return side_by_side(bench, {
+        label: Load(side.server.url + "/index", headers, side.server.pid)
+        for label, side in sides.items()})
+
+
 @dataclass(frozen=True)
 class RateComparison:
     """Side A against side B: requests/s (the figure) and server CPU per request (a cross-check)."""
