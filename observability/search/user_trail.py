@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from observability.endpoints import is_static_endpoint
 from observability.search.files import parse_timestamp
 from observability.search.query import Query
 from observability.search.scan import ScanStats, latest, search
@@ -63,8 +64,7 @@ def previous_requests(
 
 def _same_visitor(event: Mapping[str, Any], user_id: object, address: object) -> bool:
     """Same user (or anonymous client), and a page rather than a static file it pulled in."""
-    endpoint = event.get("endpoint")
-    if isinstance(endpoint, str) and (endpoint == "static" or endpoint.endswith(".static")):
+    if is_static_endpoint(event.get("endpoint")):
         return False
     if user_id is not None:
         return event.get("user_id") == user_id

@@ -25,6 +25,7 @@ import structlog
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_login import user_loaded_from_cookie, user_logged_in
 
+from observability.endpoints import is_static_endpoint
 from observability.logging_setup import configure_logging
 from observability.pipeline.breadcrumbs import Trail, begin_trail, end_trail
 from observability.request_id import choose_request_id
@@ -251,7 +252,7 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
         # not four lines. Their responses still carry the request ID header. A quiet request
         # (see quiet_request) that failed after all (an error status) is logged as usual.
         quiet = (state.quiet and status < 400) or (
-            _is_static_request() and not _settings().log_static_requests
+            is_static_endpoint(request.endpoint) and not _settings().log_static_requests
         )
         (log.debug if quiet else log.info)("request_finished", **fields)
         return
@@ -260,12 +261,6 @@ def _log_request_finished(state: _RequestState, status: int) -> None:
     if trail.keeps_breadcrumbs:
         fields["breadcrumbs"] = trail.breadcrumbs()
     log.warning("request_finished", **fields)
-
-
-def _is_static_request() -> bool:
-    """Whether Flask routed the request to a static-file endpoint (ours or a blueprint's)."""
-    endpoint = request.endpoint or ""
-    return endpoint == "static" or endpoint.endswith(".static")
 
 
 def _settings() -> ObservabilitySettings:
