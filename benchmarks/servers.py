@@ -100,9 +100,7 @@ def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
               connections: int = 4) -> dict[str, list[Round]]:
     """Warm each side up, then A/B/A/B rounds of wrk so drift hits both sides alike."""
     scale = bench.scale
-    for load in loads.values():
-        if scale.warmup_seconds:
-            run_wrk(load.url, scale.warmup_seconds, connections, headers=load.headers)
+    _warm_up(bench, loads, connections)
     rounds: dict[str, list[Round]] = {label: [] for label in loads}
     for _ in range(scale.rounds):
         for label, load in loads.items():
@@ -113,6 +111,13 @@ def alternate(bench: Bench, loads: dict[str, Load], expect_success: bool = True,
                 _check_all_served(label, run)
             rounds[label].append(Round(run=run, cpu_seconds=cpu))
     return rounds
+
+
+def _warm_up(bench: Bench, loads: dict[str, Load], connections: int) -> None:
+    """Load each side briefly first: imports, caches and connections are not what we measure."""
+    if bench.scale.warmup_seconds:
+        for load in loads.values():
+            run_wrk(load.url, bench.scale.warmup_seconds, connections, headers=load.headers)
 
 
 def _check_all_served(label: str, run: WrkRun) -> None:
@@ -132,9 +137,7 @@ def side_by_side(bench: Bench, loads: dict[str, Load], connections: int = 2,
     between their workers evenly, so the ratio of their rates is the ratio of their costs.
     """
     scale = bench.scale
-    for load in loads.values():
-        if scale.warmup_seconds:
-            run_wrk(load.url, scale.warmup_seconds, connections, headers=load.headers)
+    _warm_up(bench, loads, connections)
     rounds: dict[str, list[Round]] = {label: [] for label in loads}
     labels = list(loads)
     with ThreadPoolExecutor(max_workers=len(labels)) as pool:
