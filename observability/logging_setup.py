@@ -69,10 +69,11 @@ def configure_logging(settings: ObservabilitySettings) -> None:
         # Every sink filters at LOG_LEVEL too: a library logger with its own lower level
         # (Flask's app logger in debug mode) would otherwise get DEBUG lines through.
         handler.setLevel(max(level, handler.level))
-        handler.addFilter(drop_werkzeug_access_line)
         setattr(handler, INSTALLED_MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
+    # On werkzeug's own logger, so no other record pays for the test (addFilter adds it once).
+    logging.getLogger("werkzeug").addFilter(drop_werkzeug_access_line)
     for name in QUIETED_LOGGERS:
         quieted = logging.getLogger(name)
         if quieted.level == logging.NOTSET:  # an explicit level set by someone else wins
