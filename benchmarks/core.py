@@ -18,7 +18,8 @@ class Scale:
 
     name: str
     rounds: int  # A/B/A/B rounds per comparison; the median of each side is kept
-    paired_rounds: int  # rounds of two servers loaded at once (`servers.side_by_side`)
+    server_pairs: int  # servers started afresh per side-by-side figure (`fresh_pairs_index`)
+    rounds_per_pair: int  # rounds of each pair loaded at once
     http_seconds: int  # wrk duration per side per round
     warmup_seconds: int
     pipeline_events: int  # events per log-pipeline measurement
@@ -34,11 +35,13 @@ class Scale:
         return self.name == "quick"
 
 
-FULL = Scale("full", rounds=9, paired_rounds=15, http_seconds=3, warmup_seconds=2,
+FULL = Scale("full", rounds=9, server_pairs=8, rounds_per_pair=2, http_seconds=3,
+             warmup_seconds=2,
              pipeline_events=60_000,
              storm_errors=1000, storm_seconds=10.0, integrity_requests=4000,
              search_megabytes=200, search_repeats=5)
-QUICK = Scale("quick", rounds=1, paired_rounds=1, http_seconds=1, warmup_seconds=0,
+QUICK = Scale("quick", rounds=1, server_pairs=2, rounds_per_pair=1, http_seconds=1,
+              warmup_seconds=0,
               pipeline_events=2_000,
               storm_errors=40, storm_seconds=1.0, integrity_requests=80,
               search_megabytes=2, search_repeats=1)

@@ -10,14 +10,15 @@ from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
     app_server,
-    compare_rates,
-    index_side_by_side,
+    compare_fresh_pairs,
+    fresh_pairs_index,
 )
 
 NAME = "breadcrumb trail cost"
 TARGET = Target("report")
 HOW = ("logged-in /index req/s with `BREADCRUMBS_MAX=50` over `BREADCRUMBS_MAX=0`, full"
-       " observability on both, 2 gunicorn workers each, both loaded at once by wrk")
+       " observability on both, 2 gunicorn workers each, both loaded at once by wrk, workers"
+       " pinned one per core, 8 fresh pairs of servers")
 WORKERS = 2
 ON, OFF = "50", "0"
 
@@ -25,12 +26,13 @@ ON, OFF = "50", "0"
 def measure(bench: Bench, result: Result) -> None:
     """A request that succeeds keeps its trail in memory and writes none of it: this is its cost."""
     cookie = bench.site().cookie
-    with app_server(bench, "breadcrumbs-on", WORKERS, LOG_LEVEL="INFO",
-                    BREADCRUMBS_MAX=ON) as on, \
-            app_server(bench, "breadcrumbs-off", WORKERS, LOG_LEVEL="INFO",
-                       BREADCRUMBS_MAX=OFF) as off:
-        runs = index_side_by_side(bench, cookie, {"on": on, "off": off})
-    compared = compare_rates(runs, "on", "off")
+    runs = fresh_pairs_index(bench, cookie, {
+        "on": lambda: app_server(bench, "breadcrumbs-on", WORKERS, LOG_LEVEL="INFO",
+                                 BREADCRUMBS_MAX=ON),
+        "off": lambda: app_server(bench, "breadcrumbs-off", WORKERS, LOG_LEVEL="INFO",
+                                  BREADCRUMBS_MAX=OFF),
+    })
+    compared, per_pair = compare_fresh_pairs(runs, "on", "off")
     result.judge(compared.ratio)
     result.context += [
         f"BREADCRUMBS_MAX={ON}: {compared.rate_a:,.0f} req/s,"
@@ -39,10 +41,12 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.3f} ms server CPU per request",
         f"the trail's cost by CPU per request: {(compared.cpu_a - compared.cpu_b) * 1000:+.0f} µs"
         f" ({compared.cpu_ratio:.2f} by CPU)",
-        f"the figure: median of per-round ratios (both servers loaded at once),"
-        f" {spread(compared.low, compared.high, bench.scale.paired_rounds, 'paired')}"
-        f" ({bench.scale.http_seconds} s each)",
+        f"the figure: the median of {len(per_pair)} server pairs' ratios"
+        f" ({', '.join(f'{ratio:.3f}' for ratio in per_pair)}), each the median of"
+        f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
+        f" {spread(compared.low, compared.high, len(runs.rounds('on')), 'paired')}",
     ]
     result.notes.append("an app without the breadcrumb trail (issue 14) ignores the setting:"
                         " both sides then run the same code and the figure is noise around 1")
-    result.commands += [on.server.command, off.server.command, runs["on"][0].run.command]
+    result.commands += [runs.servers["on"][0].server.command,
+                        runs.servers["off"][0].server.command, runs.rounds("on")[0].run.command]

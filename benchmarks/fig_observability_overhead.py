@@ -6,8 +6,8 @@ from benchmarks.bench import Bench
 from benchmarks.core import Result, Target, spread
 from benchmarks.servers import (
     app_server,
-    compare_rates,
-    index_side_by_side,
+    compare_fresh_pairs,
+    fresh_pairs_index,
     mail_env,
 )
 from benchmarks.smtp import mail_server
@@ -16,7 +16,7 @@ NAME = "observability overhead"
 TARGET = Target(">=", 0.94)
 HOW = ("logged-in /index req/s, full observability (`LOG_LEVEL=INFO`, file + console + error"
        " email) over the same app at `LOG_LEVEL=CRITICAL`, 2 gunicorn workers each, both loaded"
-       " at once by wrk")
+       " at once by wrk, workers pinned one per core, 8 fresh pairs of servers")
 WORKERS = 2
 
 
@@ -25,15 +25,17 @@ def measure(bench: Bench, result: Result) -> None:
     cookie = bench.site().cookie
     with mail_server() as mail:
         email = mail_env(mail.port)
-        with app_server(bench, "overhead-full", WORKERS, LOG_LEVEL="INFO", **email) as full, \
-                app_server(bench, "overhead-quiet", WORKERS, LOG_LEVEL="CRITICAL",
-                           **email) as quiet:
-            runs = index_side_by_side(bench, cookie, {"full": full, "quiet": quiet})
-            logged = sum(path.read_bytes().count(b'"request_finished"')
-                         for path in full.log_dir.glob("microblog.log*"))
-    compared = compare_rates(runs, "full", "quiet")
+        runs = fresh_pairs_index(bench, cookie, {
+            "full": lambda: app_server(bench, "overhead-full", WORKERS, LOG_LEVEL="INFO",
+                                       **email),
+            "quiet": lambda: app_server(bench, "overhead-quiet", WORKERS, LOG_LEVEL="CRITICAL",
+                                        **email),
+        })
+    logged = sum(path.read_bytes().count(b'"request_finished"')
+                 for full in runs.servers["full"] for path in full.log_dir.glob("microblog.log*"))
+    compared, per_pair = compare_fresh_pairs(runs, "full", "quiet")
     result.judge(compared.ratio)
-    served = sum(r.run.requests for r in runs["full"])
+    served = sum(r.run.requests for r in runs.rounds("full"))
     result.context += [
         f"full observability: {compared.rate_a:,.0f} req/s,"
         f" {compared.cpu_a:.2f} ms server CPU per request",
@@ -41,11 +43,14 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.2f} ms server CPU per request",
         f"by CPU per request (steadier on a shared machine): {compared.cpu_ratio:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
-        f"the figure: median of per-round ratios (both servers loaded at once),"
-        f" {spread(compared.low, compared.high, bench.scale.paired_rounds, 'paired')}"
-        f" ({bench.scale.http_seconds} s each)",
+        f"the figure: the median of {len(per_pair)} server pairs' ratios"
+        f" ({', '.join(f'{ratio:.3f}' for ratio in per_pair)}), each the median of"
+        f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
+        f" {spread(compared.low, compared.high, len(runs.rounds('full')), 'paired')}",
     ]
-    result.commands += [full.server.command, quiet.server.command, runs["full"][0].run.command]
+    first = runs.servers["full"][0]
+    result.commands += [first.server.command, runs.servers["quiet"][0].server.command,
+                        runs.rounds("full")[0].run.command]
     if logged < served:
         result.notes.append("fewer request_finished lines than requests: the full side"
                             " did not log every request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -69,6 +70,31 @@ def group_cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:  # fields[0] is the state: pgrp is field 5 of stat(5)
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / _TICKS
+
+
+def group_workers(group: int) -> list[int]:
+    """The pids of a process group's members other than its leader (gunicorn's workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid = int(stat.parent.name)
+        if int(fields[2]) == group and pid != group:
+            pids.append(pid)
+    return sorted(pids)
+
+
+def pin_one_per_core(group: int) -> list[int]:
+    """Pin the group's workers to the cores in turn (every thread of each); their pids."""
+    cores = sorted(os.sched_getaffinity(0))
+    workers = group_workers(group)
+    for index, pid in enumerate(workers):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(int(task.name), {cores[index % len(cores)]})
+    return workers
 
 
 GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
