@@ -7,11 +7,12 @@ implementation: before the trail exists the setting is ignored and both sides ar
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, spread
+from benchmarks.core import Result, Target
 from benchmarks.servers import (
     app_server,
     compare_fresh_pairs,
     fresh_pairs_index,
+    how_pairs_were_judged,
 )
 
 NAME = "breadcrumb trail cost"
@@ -41,10 +42,8 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.3f} ms server CPU per request",
         f"the trail's cost by CPU per request: {(compared.cpu_a - compared.cpu_b) * 1000:+.0f} µs"
         f" ({compared.cpu_ratio:.2f} by CPU)",
-        f"the figure: the median of {len(per_pair)} server pairs' ratios"
-        f" ({', '.join(f'{ratio:.3f}' for ratio in per_pair)}), each the median of"
-        f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
-        f" {spread(compared.low, compared.high, len(runs.rounds('on')), 'paired')}",
+        how_pairs_were_judged(bench, compared, per_pair,
+                              "the trail-on server", "the trail-off one"),
     ]
     result.notes.append("an app without the breadcrumb trail (issue 14) ignores the setting:"
                         " both sides then run the same code and the figure is noise around 1")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from benchmarks.bench import Bench
-from benchmarks.core import Result, Target, spread
+from benchmarks.core import Result, Target
 from benchmarks.servers import (
     app_server,
     compare_fresh_pairs,
     fresh_pairs_index,
+    how_pairs_were_judged,
     mail_env,
 )
 from benchmarks.smtp import mail_server
@@ -43,10 +44,8 @@ def measure(bench: Bench, result: Result) -> None:
         f" {compared.cpu_b:.2f} ms server CPU per request",
         f"by CPU per request (steadier on a shared machine): {compared.cpu_ratio:.2f}",
         f"the full side wrote {logged:,} request_finished lines for {served:,}+ measured requests",
-        f"the figure: the median of {len(per_pair)} server pairs' ratios"
-        f" ({', '.join(f'{ratio:.3f}' for ratio in per_pair)}), each the median of"
-        f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
-        f" {spread(compared.low, compared.high, len(runs.rounds('full')), 'paired')}",
+        how_pairs_were_judged(bench, compared, per_pair,
+                              "the full-observability server", "the quiet one"),
     ]
     first = runs.servers["full"][0]
     result.commands += [first.server.command, runs.servers["quiet"][0].server.command,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.bench import Bench
-from benchmarks.core import median, paired_ratio
+from benchmarks.core import median, paired_ratio, spread
 from benchmarks.procs import Server, group_cpu_seconds, gunicorn, pin_one_per_core
 from benchmarks.site import app_env
 from benchmarks.wrk import USER_AGENT, WrkRun, run_wrk
@@ -253,3 +253,15 @@ def compare_fresh_pairs(runs: FreshPairs, a: str, b: str) -> tuple[RateCompariso
     a_first, b_first = median(per_pair[0::2]), median(per_pair[1::2] or per_pair[0::2])
     merged = compare_rates({label: runs.rounds(label) for label in (a, b)}, a, b)
     return replace(merged, ratio=math.sqrt(a_first * b_first)), per_pair
+
+
+def how_pairs_were_judged(bench: Bench, compared: RateComparison, per_pair: list[float],
+                          a_first: str, b_first: str) -> str:
+    """The figure's context line for `compare_fresh_pairs`: the method and every pair's ratio."""
+    ratios = ", ".join(f"{ratio:.3f}" for ratio in per_pair)
+    rounds = len(per_pair) * bench.scale.rounds_per_pair
+    return (f"the figure: the geometric mean of two medians, of the server pairs where {a_first}"
+            f" started first and of those where {b_first} did (the first started is slower);"
+            f" {len(per_pair)} pairs, in order {ratios}, each the median of"
+            f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
+            f" {spread(compared.low, compared.high, rounds, 'paired')}")
