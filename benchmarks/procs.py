@@ -59,31 +59,27 @@ class Server:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU time (user + system) used so far by the live processes of a process group."""
-    total = 0
+def _group_members(group: int) -> Iterator[tuple[int, list[str]]]:
+    """(pid, the stat(5) fields after the command name) of each live process of a group."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # the process ended while we looked
         if int(fields[2]) == group:  # fields[0] is the state: pgrp is field 5 of stat(5)
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICKS
+            yield int(stat.parent.name), fields
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group."""
+    ticks = sum(int(fields[11]) + int(fields[12])  # utime, stime
+                for _pid, fields in _group_members(group))
+    return ticks / _TICKS
 
 
 def group_workers(group: int) -> list[int]:
     """The pids of a process group's members other than its leader (gunicorn's workers)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        pid = int(stat.parent.name)
-        if int(fields[2]) == group and pid != group:
-            pids.append(pid)
-    return sorted(pids)
+    return sorted(pid for pid, _fields in _group_members(group) if pid != group)
 
 
 def pin_one_per_core(group: int) -> list[int]:

@@ -247,7 +247,7 @@ def compare_fresh_pairs(runs: FreshPairs, a: str, b: str) -> tuple[RateCompariso
     Each pair is one vote (the median of its rounds, which share its servers). The votes of the
     pairs where A started first and of those where B did are summarised apart (medians), and
     the ratio is the geometric mean of the two: a bias that multiplies the one divides the
-    other. Also returned: every pair's ratio, in order (A started first in the even ones).
+    other. Also returned: every pair's ratio, in order (A started first in the 1st, 3rd...).
     """
     per_pair = [compare_rates(pair, a, b).ratio for pair in runs.pairs]
     a_first, b_first = median(per_pair[0::2]), median(per_pair[1::2] or per_pair[0::2])
