@@ -47,5 +47,4 @@ def measure(bench: Bench, result: Result) -> None:
     ]
     result.notes.append("an app without the breadcrumb trail (issue 14) ignores the setting:"
                         " both sides then run the same code and the figure is noise around 1")
-    result.commands += [runs.servers["on"][0].server.command,
-                        runs.servers["off"][0].server.command, runs.rounds("on")[0].run.command]
+    result.commands += runs.commands("on", "off")

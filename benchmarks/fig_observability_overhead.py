@@ -47,9 +47,7 @@ def measure(bench: Bench, result: Result) -> None:
         how_pairs_were_judged(bench, compared, per_pair,
                               "the full-observability server", "the quiet one"),
     ]
-    first = runs.servers["full"][0]
-    result.commands += [first.server.command, runs.servers["quiet"][0].server.command,
-                        runs.rounds("full")[0].run.command]
+    result.commands += runs.commands("full", "quiet")
     if logged < served:
         result.notes.append("fewer request_finished lines than requests: the full side"
                             " did not log every request")

@@ -214,6 +214,11 @@ class FreshPairs:
         """The side's rounds of every pair."""
         return [round_ for pair in self.pairs for round_ in pair[label]]
 
+    def commands(self, a: str, b: str) -> list[str]:
+        """How to repeat a pair: the first pair's two servers, and side A's load."""
+        return [self.servers[a][0].server.command, self.servers[b][0].server.command,
+                self.rounds(a)[0].run.command]
+
 
 def fresh_pairs_index(bench: Bench, cookie: str, starters: dict[str, AppStarter],
                       ) -> FreshPairs:
