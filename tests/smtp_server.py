@@ -148,13 +148,16 @@ def start_smtp_server() -> Iterator[Callable[..., SMTPServer]]:
         return server
 
     yield _start
-    for server in servers:
-        server.controller.stop()
     # stop() cancels a session still in progress (a slow server mid-message) without closing its
-    # server-side transport. Collect that debris of the fake server here, where it is known,
-    # rather than let it surface as a ResourceWarning in whichever test runs next.
+    # server-side transport; that socket is then freed either in the server's loop thread while
+    # stop() runs or by a later collection. Both happen inside this block (the filter is
+    # process-wide, and this thread waits in stop()), so the fake server's debris never
+    # surfaces as a ResourceWarning in this test's teardown or whichever test runs next.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
+        for server in servers:
+            server.controller.stop()
+        servers.clear()
         gc.collect()
 
 
