@@ -8,7 +8,9 @@ migrations leave them out (migrations/env.py).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 import weakref
 from functools import partial
 from pathlib import Path
@@ -32,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 OUTBOX_FILE_NAME = "error_email_outbox.sqlite3"
+SQLITE_BUSY_SECONDS = 10.0  # how long a transaction waits for another process's write lock
 
 metadata = MetaData()
 # Names prefixed `error_email_` so they never clash with the app's tables in a shared database.
@@ -77,7 +80,7 @@ def _give(guard: weakref.ref[threading.Lock]) -> None:
 def _sqlite_engine(url: str) -> Engine:
     # No pool: a connection per transaction, closed after it. An SQLite connection must never
     # be open across a fork (gunicorn's master forks its workers), and errors are rare.
-    engine = create_engine(url, connect_args={"timeout": 10.0}, poolclass=NullPool)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, poolclass=NullPool)
 
     # SQLAlchemy's documented recipe for pysqlite: let SQLAlchemy emit BEGIN, and make it
     # BEGIN IMMEDIATE, so each transaction holds the write lock from its first statement and
@@ -85,9 +88,9 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        # Write-ahead logging: a commit appends to the log without an fsync (NORMAL), so a
-        # storm's writes from every worker stay quick; a crashed process loses nothing.
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        # With write-ahead logging (set once per file, `create_tables`), a commit appends to the
+        # log without an fsync (NORMAL): a storm's writes from every worker stay quick, and a
+        # crashed process loses nothing. A per-connection setting that takes no lock.
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     @event.listens_for(engine, "begin")
@@ -109,10 +112,32 @@ def make_engine(url: str) -> Engine:
     return _sqlite_engine(url) if url.startswith("sqlite") else _server_engine(url)
 
 
+def _use_write_ahead_log(engine: Engine) -> None:
+    """Switch the SQLite file to write-ahead logging, which it keeps from then on.
+
+    The switch needs the file to itself, and while another process holds a write transaction
+    SQLite refuses it at once, without waiting out the busy timeout: so it is retried here, on
+    a connection outside any transaction (the mode cannot change inside one).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        connection = engine.raw_connection()
+        try:
+            connection.cursor().execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+        finally:
+            connection.close()
+        time.sleep(0.05)
+
+
 def create_tables(engine: Engine) -> None:
     """Create the outbox's tables unless they exist (and the SQLite file's folder)."""
     if engine.dialect.name == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        _use_write_ahead_log(engine)
     try:
         metadata.create_all(engine, checkfirst=True)
     except DBAPIError:

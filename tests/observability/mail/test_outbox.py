@@ -6,10 +6,12 @@ Every test runs on a real SQLite file and on the throwaway PostgreSQL server.
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +212,26 @@ def test_two_processes_queue_one_email_per_fingerprint(store: str) -> None:
         assert held == {f"storm-{n}": 5 for n in range(20)}
     finally:
         outbox.dispose()
+
+
+def test_first_use_waits_out_another_writer_on_a_new_file(tmp_path: Path) -> None:
+    """A worker that opens the file while another holds a write transaction still gets the
+    write-ahead log and its tables (SQLite refuses that switch at once, without waiting)."""
+    url = store_url("", tmp_path)
+    path = url.removeprefix("sqlite:///")
+    other_worker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other_worker.execute("CREATE TABLE other_worker (n INTEGER)")
+    other_worker.execute("BEGIN IMMEDIATE")
+    other_worker.execute("INSERT INTO other_worker VALUES (1)")
+    threading.Timer(0.3, other_worker.execute, args=("COMMIT",)).start()
+    outbox = Outbox(url, WINDOW)
+    try:
+        assert outbox.record("abc", EVENT)
+    finally:
+        outbox.dispose()
+    other_worker.close()
+    with closing(sqlite3.connect(path)) as later:
+        assert later.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def _record_in_child(outbox: Outbox) -> None:
