@@ -223,13 +223,15 @@ def test_first_use_waits_out_another_writer_on_a_new_file(tmp_path: Path) -> Non
     other_worker.execute("CREATE TABLE other_worker (n INTEGER)")
     other_worker.execute("BEGIN IMMEDIATE")
     other_worker.execute("INSERT INTO other_worker VALUES (1)")
-    threading.Timer(0.3, other_worker.execute, args=("COMMIT",)).start()
+    release = threading.Timer(0.3, other_worker.execute, args=("COMMIT",))
+    release.start()
     outbox = Outbox(url, WINDOW)
     try:
         assert outbox.record("abc", EVENT)
     finally:
         outbox.dispose()
-    other_worker.close()
+        release.join()  # the COMMIT call has returned: the connection is no longer in use
+        other_worker.close()
     with closing(sqlite3.connect(path)) as later:
         assert later.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
