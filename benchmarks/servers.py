@@ -261,12 +261,13 @@ def compare_fresh_pairs(runs: FreshPairs, a: str, b: str) -> tuple[RateCompariso
 
 
 def how_pairs_were_judged(bench: Bench, compared: RateComparison, per_pair: list[float],
-                          a_first: str, b_first: str) -> str:
-    """The figure's context line for `compare_fresh_pairs`: the method and every pair's ratio."""
+                          side_a: str, side_b: str) -> str:
+    """The figure's context line for `compare_fresh_pairs`: the method and every pair's ratio;
+    `side_a` and `side_b` name the two servers in words."""
     ratios = ", ".join(f"{ratio:.3f}" for ratio in per_pair)
     rounds = len(per_pair) * bench.scale.rounds_per_pair
-    return (f"the figure: the geometric mean of two medians, of the server pairs where {a_first}"
-            f" started first and of those where {b_first} did (the first started is slower);"
+    return (f"the figure: the geometric mean of two medians, of the server pairs where {side_a}"
+            f" started first and of those where {side_b} did (the first started is slower);"
             f" {len(per_pair)} pairs, in order {ratios}, each the median of"
             f" {bench.scale.rounds_per_pair} rounds of {bench.scale.http_seconds} s;"
             f" {spread(compared.low, compared.high, rounds, 'paired')}")
